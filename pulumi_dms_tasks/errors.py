@@ -1,0 +1,231 @@
+"""The exception tree. Imports nothing from this package.
+
+    DmsError
+    ├── ConfigurationError        settings missing or unusable (no endpoint, no credentials)
+    ├── InvalidInputError         a caller's argument is wrong; raised before any request (also ValueError)
+    ├── TransportError            no usable HTTP response: connection refused/reset, timeout
+    ├── InvalidResponseError      a response arrived but is not the documented shape
+    ├── ApiError                  the API answered with an error status
+    │   ├── AuthenticationError   401 / 403
+    │   ├── NotFoundError         404
+    │   ├── ThrottledError        429
+    │   └── ServerError           5xx
+    └── TaskError                 a wait ended without success
+        ├── TaskFailedError       the task reached FAILED, CANCELLED or DELETED
+        └── TaskTimeoutError      the deadline passed first
+
+Messages name the operation, the ids, HTTP status, ``error_code``, ``error_msg`` and the request id.
+They never contain credentials: nothing secret is ever passed in.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+__all__ = [
+    "DmsError",
+    "ConfigurationError",
+    "InvalidInputError",
+    "TransportError",
+    "InvalidResponseError",
+    "ApiError",
+    "AuthenticationError",
+    "NotFoundError",
+    "ThrottledError",
+    "ServerError",
+    "TaskError",
+    "TaskFailedError",
+    "TaskTimeoutError",
+    "api_error_for_status",
+]
+
+
+def _context(context: Mapping[str, Any] | None) -> str:
+    if not context:
+        return ""
+    parts = [f"{k}={v}" for k, v in context.items() if v is not None]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+class DmsError(Exception):
+    """Base class of every error raised by pulumi-dms-tasks."""
+
+
+class ConfigurationError(DmsError):
+    """A required setting (endpoint, region, project id, credentials) is missing or invalid."""
+
+
+class InvalidInputError(DmsError, ValueError):
+    """An argument was refused before any request was sent."""
+
+    def __init__(self, field: str, expected: str, value: Any = None, *, show_value: bool = True) -> None:
+        self.field = field
+        self.expected = expected
+        shown = f", got {value!r}" if show_value and value is not None else ""
+        super().__init__(f"invalid {field}: expected {expected}{shown}")
+
+
+class TransportError(DmsError):
+    """The request got no usable HTTP response (after the transport's retries)."""
+
+    def __init__(self, operation: str, reason: str, *, context: Mapping[str, Any] | None = None) -> None:
+        self.operation = operation
+        self.reason = reason
+        self.context = dict(context or {})
+        super().__init__(f"{operation} failed: {reason}{_context(context)}")
+
+
+class InvalidResponseError(DmsError):
+    """The API answered, but not with the documented shape."""
+
+    def __init__(
+        self,
+        operation: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.operation = operation
+        self.reason = reason
+        self.status = status
+        self.request_id = request_id
+        self.context = dict(context or {})
+        ctx = dict(context or {})
+        ctx["request_id"] = request_id
+        status_text = f"HTTP {status} " if status is not None else ""
+        super().__init__(f"{operation}: invalid response: {status_text}{reason}{_context(ctx)}")
+
+
+class ApiError(DmsError):
+    """The API answered with an error status; carries what Huawei Cloud support asks for."""
+
+    def __init__(
+        self,
+        operation: str,
+        status: int,
+        error_code: str | None,
+        error_msg: str | None,
+        request_id: str | None,
+        *,
+        context: Mapping[str, Any] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.operation = operation
+        self.status = status
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+        self.context = dict(context or {})
+        self.retry_after = retry_after
+        ctx = dict(context or {})
+        ctx["request_id"] = request_id or "-"
+        code = error_code or "-"
+        msg = error_msg or ""
+        super().__init__(f"{operation} failed: HTTP {status} {code}: {msg}{_context(ctx)}")
+
+    @property
+    def status_code(self) -> int:
+        """Alias of ``status`` with the vendor SDK's name."""
+        return self.status
+
+
+class AuthenticationError(ApiError):
+    """401 or 403: wrong AK/SK, expired signature or token, or missing permission."""
+
+
+class NotFoundError(ApiError):
+    """404: the project, instance, task or API path does not exist."""
+
+
+class ThrottledError(ApiError):
+    """429: the API is throttling this account."""
+
+
+class ServerError(ApiError):
+    """5xx: the service failed; usually transient."""
+
+
+def api_error_for_status(status: int) -> type[ApiError]:
+    """The ``ApiError`` subclass for an HTTP status."""
+    if status in (401, 403):
+        return AuthenticationError
+    if status == 404:
+        return NotFoundError
+    if status == 429:
+        return ThrottledError
+    if status >= 500:
+        return ServerError
+    return ApiError
+
+
+class TaskError(DmsError):
+    """A wait for a background task ended without success."""
+
+    def __init__(self, message: str, *, task: Any, elapsed: float, polls: int) -> None:
+        self.task = task
+        self.elapsed = elapsed
+        self.polls = polls
+        super().__init__(message)
+
+
+def _describe_task(task: Any) -> str:
+    params = getattr(task, "params_json", None)
+    return (
+        f"task {getattr(task, 'id', '?')} ({getattr(task, 'name', '?')}) on instance "
+        f"{getattr(task, 'instance_id', None) or '?'}"
+        + (f", params {params}" if params else "")
+    )
+
+
+class TaskFailedError(TaskError):
+    """The task reached a failure status: FAILED, CANCELLED or DELETED."""
+
+    def __init__(self, task: Any, *, instance_id: str | None = None, elapsed: float = 0.0, polls: int = 0) -> None:
+        self.status = str(getattr(task, "status", "?"))
+        self.instance_id = instance_id
+        desc = _describe_task(task)
+        if instance_id and "on instance ?" in desc:
+            desc = desc.replace("on instance ?", f"on instance {instance_id}")
+        super().__init__(
+            f"{desc} ended with status {self.status} after {elapsed:.1f}s ({polls} polls)",
+            task=task,
+            elapsed=elapsed,
+            polls=polls,
+        )
+
+
+class TaskTimeoutError(TaskError):
+    """The deadline passed before the task reached a terminal status."""
+
+    def __init__(
+        self,
+        *,
+        instance_id: str,
+        task_id: str,
+        timeout: float,
+        elapsed: float,
+        polls: int,
+        task: Any = None,
+        last_error: BaseException | None = None,
+    ) -> None:
+        self.instance_id = instance_id
+        self.task_id = task_id
+        self.timeout = timeout
+        self.last_error = last_error
+        self.last_status = None if task is None else str(getattr(task, "status", None))
+        if task is not None:
+            what = _describe_task(task)
+            if "on instance ?" in what:
+                what = what.replace("on instance ?", f"on instance {instance_id}")
+        else:
+            what = f"task {task_id} on instance {instance_id}"
+        last = f"; last status {self.last_status}" if self.last_status else "; status never seen"
+        err = f"; last error: {last_error}" if last_error is not None else ""
+        super().__init__(
+            f"timed out after {elapsed:.1f}s (timeout {timeout:g}s, {polls} polls) waiting for {what}{last}{err}",
+            task=task,
+            elapsed=elapsed,
+            polls=polls,
+        )
