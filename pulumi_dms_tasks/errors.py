@@ -209,8 +209,10 @@ class TaskTimeoutError(TaskError):
         polls: int,
         task: Any = None,
         last_error: BaseException | None = None,
+        cancelled: bool = False,
     ) -> None:
         self.instance_id = instance_id
+        self.cancelled = cancelled
         self.task_id = task_id
         self.timeout = timeout
         self.last_error = last_error
@@ -223,8 +225,9 @@ class TaskTimeoutError(TaskError):
             what = f"task {task_id} on instance {instance_id}"
         last = f"; last status {self.last_status}" if self.last_status else "; status never seen"
         err = f"; last error: {last_error}" if last_error is not None else ""
+        head = "wait cancelled" if cancelled else "timed out"
         super().__init__(
-            f"timed out after {elapsed:.1f}s (timeout {timeout:g}s, {polls} polls) waiting for {what}{last}{err}",
+            f"{head} after {elapsed:.1f}s (timeout {timeout:g}s, {polls} polls) waiting for {what}{last}{err}",
             task=task,
             elapsed=elapsed,
             polls=polls,

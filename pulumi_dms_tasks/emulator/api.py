@@ -1,0 +1,159 @@
+"""The cloud API proper: routing and the four background-task operations.
+
+Pure functions of the store, the parsed route and the query; no sockets. Signature checks and
+faults happen before these run (in :mod:`.server`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import unquote
+
+from .._constants import API_TIME_FORMAT, LIST_PAGE_LIMIT
+from .specs import TASK_ID_PATTERN
+from .state import Store
+from .wire import (
+    API_NOT_FOUND,
+    INSTANCE_NOT_FOUND,
+    INVALID_PARAMETER,
+    INVALID_TASK_ID,
+    PROGRESS_NOT_FOUND,
+    PROJECT_FORBIDDEN,
+    TASK_NOT_FOUND,
+    Reply,
+    api_error,
+)
+
+__all__ = ["DEFAULT_LIST_LIMIT", "Route", "answer", "route"]
+
+DEFAULT_LIST_LIMIT = 10
+_PATH = re.compile(r"/v2/([^/]+)/instances/([^/]+)/tasks(?:/([^/]+)(/progress)?)?/?")
+_DIGITS = re.compile(r"[0-9]{1,9}")
+_API_TIME = re.compile(r"[0-9]{14}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A recognised cloud API call."""
+
+    operation: str  # show | list | progress | delete
+    project_id: str
+    instance_id: str
+    task_id: str | None = None
+
+
+def route(method: str, path: str) -> Route | None:
+    """Match a request to an operation; ``None`` means the gateway knows no such API."""
+    match = _PATH.fullmatch(path)
+    if match is None:
+        return None
+    project_id, instance_id, task_id, progress = (
+        unquote(g) if g is not None else None for g in match.groups()
+    )
+    assert project_id is not None and instance_id is not None
+    if task_id is None:
+        operation = "list" if method == "GET" else None
+    elif progress:
+        operation = "progress" if method == "GET" else None
+    else:
+        operation = {"GET": "show", "DELETE": "delete"}.get(method)
+    if operation is None:
+        return None
+    return Route(operation, project_id, instance_id, task_id)
+
+
+def _first(query: list[tuple[str, str]], *names: str) -> tuple[str, str] | None:
+    # The first occurrence wins; an empty value counts as absent, like an omitted parameter.
+    for name in names:
+        for key, value in query:
+            if key == name and value != "":
+                return key, value
+    return None
+
+
+def _int_param(
+    query: list[tuple[str, str]], names: tuple[str, ...], default: int, low: int, high: int | None
+) -> int | str:
+    """The parameter's value, or the name to report when it is invalid."""
+    found = _first(query, *names)
+    if found is None:
+        return default
+    name, text = found
+    if not _DIGITS.fullmatch(text):
+        return name
+    value = int(text)
+    if value < low or (high is not None and value > high):
+        return name
+    return value
+
+
+def _time_param(query: list[tuple[str, str]], name: str) -> datetime | None | str:
+    found = _first(query, name)
+    if found is None:
+        return None
+    text = found[1]
+    if not _API_TIME.fullmatch(text):
+        return name
+    try:
+        return datetime.strptime(text, API_TIME_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return name
+
+
+def _bad_parameter(name: str, request_id: str) -> Reply:
+    hints = {
+        "start": "start must be an integer >= 1",
+        "offset": "offset must be an integer >= 1",
+        "limit": f"limit must be an integer between 1 and {LIST_PAGE_LIMIT}",
+        "begin_time": "begin_time must be a UTC time formatted YYYYMMDDHHmmss",
+        "end_time": "end_time must be a UTC time formatted YYYYMMDDHHmmss",
+    }
+    return api_error(INVALID_PARAMETER, request_id, hints.get(name, name))
+
+
+def answer(
+    store: Store, call: Route, query: list[tuple[str, str]], *, project_id: str, request_id: str
+) -> Reply:
+    """The reply to an authenticated call."""
+    if call.project_id != project_id:
+        return api_error(PROJECT_FORBIDDEN, request_id, f"project {call.project_id}")
+    if call.operation == "list":
+        return _list(store, call, query, request_id)
+    assert call.task_id is not None
+    if not TASK_ID_PATTERN.fullmatch(call.task_id):
+        return api_error(INVALID_TASK_ID, request_id)
+    if not store.has_instance(call.instance_id):
+        return api_error(INSTANCE_NOT_FOUND, request_id)
+    if call.operation == "delete":
+        if not store.delete_task(call.instance_id, call.task_id):
+            return api_error(TASK_NOT_FOUND, request_id)
+        return Reply(204)
+    task = store.get_task(call.instance_id, call.task_id)
+    if task is None:
+        return api_error(TASK_NOT_FOUND, request_id)
+    now = store.now()
+    if call.operation == "progress":
+        if not task.has_progress:
+            return api_error(PROGRESS_NOT_FOUND, request_id)
+        return Reply(200, task.progress(now))
+    return Reply(200, {"task_count": "1", "tasks": [task.to_wire(now)]})
+
+
+def _list(store: Store, call: Route, query: list[tuple[str, str]], request_id: str) -> Reply:
+    start = _int_param(query, ("start", "offset"), 1, 1, None)
+    limit = _int_param(query, ("limit",), DEFAULT_LIST_LIMIT, 1, LIST_PAGE_LIMIT)
+    begin = _time_param(query, "begin_time")
+    end = _time_param(query, "end_time")
+    for value in (start, limit, begin, end):
+        if isinstance(value, str):
+            return _bad_parameter(value, request_id)
+    assert isinstance(start, int) and isinstance(limit, int)
+    assert not isinstance(begin, str) and not isinstance(end, str)
+    if not store.has_instance(call.instance_id):
+        return api_error(INSTANCE_NOT_FOUND, request_id)
+    tasks = store.list_tasks(call.instance_id, begin, end)
+    now = store.now()
+    page = tasks[start - 1 : start - 1 + limit]
+    return Reply(200, {"task_count": str(len(tasks)), "tasks": [t.to_wire(now) for t in page]})

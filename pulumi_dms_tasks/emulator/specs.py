@@ -1,0 +1,202 @@
+"""Validation of the task descriptions the admin API, the Python handle and ``--tasks`` accept.
+
+Every problem raises :class:`SpecError` naming the offending field (``timeline[1].after``), so a
+typo in a test fixture fails loudly instead of silently seeding the wrong task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from .timeline import DEFAULT_TIMELINE, TimelineEntry
+
+__all__ = [
+    "DEFAULT_TASK_NAME",
+    "DEFAULT_USER_NAME",
+    "TASK_ID_PATTERN",
+    "DuplicateTaskError",
+    "SpecError",
+    "TaskSpec",
+    "default_user_id",
+    "parse_created_at",
+    "parse_instance_id",
+    "parse_instances_file",
+    "parse_params",
+    "parse_task_spec",
+    "parse_timeline",
+]
+
+DEFAULT_TASK_NAME = "bindInstancePublicIp"
+DEFAULT_USER_NAME = "emulator-user"
+TASK_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
+_TASK_KEYS = {"name", "params", "user_name", "user_id", "timeline", "created_at", "progress", "id"}
+_ENTRY_KEYS = {"status", "after", "step"}
+
+
+class SpecError(ValueError):
+    """An invalid task or fault description; ``field`` names the offending part."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class DuplicateTaskError(SpecError):
+    """A task id that the instance already has."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A validated task description, ready for the store."""
+
+    name: str = DEFAULT_TASK_NAME
+    params_json: str = ""
+    user_name: str = DEFAULT_USER_NAME
+    user_id: str | None = None
+    timeline: tuple[TimelineEntry, ...] = DEFAULT_TIMELINE
+    created_at: datetime | None = None
+    progress: bool = True
+    task_id: str | None = None
+
+
+def default_user_id(user_name: str) -> str:
+    """A stable 32-hex user id derived from the user name (IAM ids look like this)."""
+    return hashlib.md5(user_name.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text(value: Any, field: str, *, allow_empty: bool = False) -> str:
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise SpecError(field, "must be a non-empty string" if not allow_empty else "must be a string")
+    return value
+
+
+def parse_timeline(value: Any, field: str = "timeline") -> tuple[TimelineEntry, ...]:
+    """``[{"status": "EXECUTING", "after": 0}, ...]`` -> entries sorted by ``after``."""
+    if not isinstance(value, (list, tuple)):
+        raise SpecError(field, "must be a list of {status, after} objects")
+    entries = []
+    for i, item in enumerate(value):
+        where = f"{field}[{i}]"
+        if isinstance(item, TimelineEntry):
+            entries.append(item)
+            continue
+        if not isinstance(item, Mapping):
+            raise SpecError(where, "must be an object with status and after")
+        unknown = sorted(set(item) - _ENTRY_KEYS)
+        if unknown:
+            raise SpecError(f"{where}.{unknown[0]}", "unknown field")
+        status = _text(item.get("status"), f"{where}.status")
+        after = item.get("after", 0)
+        if not _is_number(after) or not math.isfinite(after) or after < 0:
+            raise SpecError(f"{where}.after", "must be a number of seconds >= 0")
+        step = item.get("step")
+        if step is not None:
+            step = _text(step, f"{where}.step")
+        entries.append(TimelineEntry(status=status, after=float(after), step=step))
+    # sorted() is stable: entries scripted at the same second keep their written order.
+    return tuple(sorted(entries, key=lambda e: e.after))
+
+
+def parse_params(value: Any, field: str = "params") -> str:
+    """The wire's ``params``: a dict/list is serialised compactly, a string kept, ``None`` -> ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        try:
+            return json.dumps(value, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            raise SpecError(field, f"is not JSON-serialisable: {exc}") from None
+    raise SpecError(field, "must be an object, a JSON string or null")
+
+
+def parse_created_at(value: Any, field: str = "created_at") -> datetime | None:
+    """An aware datetime or ISO-8601 text (``Z`` allowed; naive means UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise SpecError(field, "must be an ISO-8601 timestamp such as 2024-01-02T03:04:05Z") from None
+    else:
+        raise SpecError(field, "must be an ISO-8601 timestamp string")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _task_id(value: Any, field: str = "id") -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not TASK_ID_PATTERN.fullmatch(value):
+        raise SpecError(field, "must be 32 lower-case hexadecimal characters")
+    return value
+
+
+def parse_task_spec(body: Any, field: str = "") -> TaskSpec:
+    """Validate an admin ``POST .../tasks`` body (or one entry of a ``--tasks`` file)."""
+    prefix = f"{field}." if field else ""
+    if not isinstance(body, Mapping):
+        raise SpecError(field or "body", "must be a JSON object")
+    unknown = sorted(set(body) - _TASK_KEYS)
+    if unknown:
+        raise SpecError(prefix + unknown[0], "unknown field")
+    name = _text(body.get("name", DEFAULT_TASK_NAME), prefix + "name")
+    user_name = _text(body.get("user_name", DEFAULT_USER_NAME), prefix + "user_name", allow_empty=True)
+    user_id = body.get("user_id")
+    if user_id is not None:
+        user_id = _text(user_id, prefix + "user_id", allow_empty=True)
+    timeline = body.get("timeline")
+    progress = body.get("progress", True)
+    if not isinstance(progress, bool):
+        raise SpecError(prefix + "progress", "must be true or false")
+    return TaskSpec(
+        name=name,
+        params_json=parse_params(body.get("params"), prefix + "params"),
+        user_name=user_name,
+        user_id=user_id,
+        timeline=DEFAULT_TIMELINE if timeline is None else parse_timeline(timeline, prefix + "timeline"),
+        created_at=parse_created_at(body.get("created_at"), prefix + "created_at"),
+        progress=progress,
+        task_id=_task_id(body.get("id"), prefix + "id"),
+    )
+
+
+def parse_instance_id(value: Any, field: str = "instance_id") -> str:
+    """A non-empty instance id that can sit in one URL path segment."""
+    if not isinstance(value, str) or not value.strip() or "/" in value:
+        raise SpecError(field, "must be a non-empty string without '/'")
+    return value
+
+
+def parse_instances_file(document: Any) -> dict[str, list[TaskSpec]]:
+    """``{"instances": {"<instance_id>": [<task spec>, ...]}}`` -> specs per instance."""
+    if not isinstance(document, Mapping) or set(document) - {"instances"}:
+        raise SpecError("body", 'must be an object with a single "instances" key')
+    instances = document.get("instances", {})
+    if not isinstance(instances, Mapping):
+        raise SpecError("instances", "must map instance ids to lists of tasks")
+    out: dict[str, list[TaskSpec]] = {}
+    for instance_id, tasks in instances.items():
+        where = f"instances.{instance_id}"
+        parse_instance_id(instance_id, where)
+        if not isinstance(tasks, list):
+            raise SpecError(where, "must be a list of tasks")
+        out[instance_id] = [parse_task_spec(t, f"{where}[{i}]") for i, t in enumerate(tasks)]
+    return out

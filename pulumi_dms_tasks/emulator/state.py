@@ -1,0 +1,246 @@
+"""The emulator's memory: instances, tasks, queued faults and request counters, behind one lock.
+
+Task statuses are not stored: they are computed from each task's timeline and the injected clock
+at read time, so a test that moves its clock sees tasks progress without sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from ..models import format_api_timestamp
+from .faults import OPERATIONS, Fault
+from .specs import DuplicateTaskError, TaskSpec, default_user_id, parse_timeline
+from .timeline import TimelineEntry, progress_at, status_at, updated_at
+
+__all__ = ["LOG_SIZE", "Clock", "Store", "StoredTask", "utc_now"]
+
+Clock = Callable[[], datetime]
+LOG_SIZE = 1000
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class StoredTask:
+    """One task record as the emulator keeps it."""
+
+    id: str
+    instance_id: str
+    name: str
+    params_json: str
+    user_name: str
+    user_id: str
+    created_at: datetime
+    timeline: tuple[TimelineEntry, ...]
+    has_progress: bool
+    seq: int
+
+    def status(self, now: datetime) -> str:
+        """The status shown at ``now``."""
+        return status_at(self.timeline, self.created_at, now)
+
+    def to_wire(self, now: datetime) -> dict[str, str]:
+        """The task as the API renders it: every field a string."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "user_name": self.user_name,
+            "user_id": self.user_id,
+            "params": self.params_json,
+            "status": self.status(now),
+            "created_at": format_api_timestamp(self.created_at),
+            "updated_at": format_api_timestamp(updated_at(self.timeline, self.created_at, now)),
+        }
+
+    def progress(self, now: datetime) -> dict[str, Any]:
+        """The progress API body at ``now``."""
+        return progress_at(self.timeline, self.created_at, now)
+
+
+class Store:
+    """Thread-safe state shared by the HTTP handler threads and the Python handle."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or utc_now
+        self._lock = threading.RLock()
+        self._instances: dict[str, dict[str, StoredTask]] = {}
+        self._faults: deque[list[Any]] = deque()  # [fault, remaining]
+        self._seq = 0
+        self._reset_counters()
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The injected clock's time, always timezone-aware UTC."""
+        value = self._clock()
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    # -- instances and tasks -------------------------------------------------------------------
+
+    def add_instance(self, instance_id: str) -> bool:
+        """Register an instance; ``True`` when it is new."""
+        with self._lock:
+            if instance_id in self._instances:
+                return False
+            self._instances[instance_id] = {}
+            return True
+
+    def has_instance(self, instance_id: str) -> bool:
+        """Whether the instance exists."""
+        with self._lock:
+            return instance_id in self._instances
+
+    def instance_ids(self) -> list[str]:
+        """All instance ids, in creation order."""
+        with self._lock:
+            return list(self._instances)
+
+    def add_task(self, instance_id: str, spec: TaskSpec) -> str:
+        """Store a task (creating the instance if needed); return its id."""
+        with self._lock:
+            tasks = self._instances.setdefault(instance_id, {})
+            task_id = spec.task_id or uuid.uuid4().hex
+            if task_id in tasks:
+                raise DuplicateTaskError("id", f"task {task_id} already exists on instance {instance_id}")
+            self._seq += 1
+            tasks[task_id] = StoredTask(
+                id=task_id,
+                instance_id=instance_id,
+                name=spec.name,
+                params_json=spec.params_json,
+                user_name=spec.user_name,
+                user_id=spec.user_id if spec.user_id is not None else default_user_id(spec.user_name),
+                created_at=spec.created_at or self.now(),
+                timeline=spec.timeline,
+                has_progress=spec.progress,
+                seq=self._seq,
+            )
+            return task_id
+
+    def set_timeline(self, instance_id: str, task_id: str, timeline: Any) -> None:
+        """Replace a task's timeline (still relative to its creation); ``KeyError`` if unknown."""
+        entries = parse_timeline(timeline)
+        with self._lock:
+            task = self._instances.get(instance_id, {}).get(task_id)
+            if task is None:
+                raise KeyError(f"no task {task_id} on instance {instance_id}")
+            self._instances[instance_id][task_id] = replace(task, timeline=entries)
+
+    def get_task(self, instance_id: str, task_id: str) -> StoredTask | None:
+        """One task, or ``None``."""
+        with self._lock:
+            return self._instances.get(instance_id, {}).get(task_id)
+
+    def list_tasks(
+        self, instance_id: str, begin: datetime | None = None, end: datetime | None = None
+    ) -> list[StoredTask]:
+        """Tasks newest first, filtered on ``created_at`` (whole seconds, bounds inclusive)."""
+        with self._lock:
+            tasks = list(self._instances.get(instance_id, {}).values())
+        picked = []
+        for task in tasks:
+            # The API's filter times have one-second resolution; compare at that resolution.
+            created = task.created_at.replace(microsecond=0)
+            if (begin is None or created >= begin) and (end is None or created <= end):
+                picked.append(task)
+        # Ties on created_at: the later-added task counts as newer, so paging is deterministic.
+        picked.sort(key=lambda t: (t.created_at, t.seq), reverse=True)
+        return picked
+
+    def delete_task(self, instance_id: str, task_id: str) -> bool:
+        """Remove a task record; ``True`` if it existed."""
+        with self._lock:
+            return self._instances.get(instance_id, {}).pop(task_id, None) is not None
+
+    # -- faults --------------------------------------------------------------------------------
+
+    def add_fault(self, fault: Fault, count: int = 1) -> None:
+        """Queue ``fault`` for the next ``count`` matching calls."""
+        with self._lock:
+            self._faults.append([fault, count])
+
+    def take_fault(self, operation: str) -> Fault | None:
+        """Pop the oldest queued fault that matches ``operation`` (FIFO), if any."""
+        with self._lock:
+            for item in self._faults:
+                fault, _remaining = item
+                if fault.matches(operation):
+                    item[1] -= 1
+                    if item[1] <= 0:
+                        self._faults.remove(item)
+                    self._faults_served += 1
+                    return fault
+            return None
+
+    def pending_faults(self) -> list[dict[str, Any]]:
+        """Queued faults with their remaining counts."""
+        with self._lock:
+            return [{**fault.to_json(), "count": remaining} for fault, remaining in self._faults]
+
+    # -- counters ------------------------------------------------------------------------------
+
+    def _reset_counters(self) -> None:
+        self._total = 0
+        self._by_operation = {op: 0 for op in OPERATIONS}
+        self._rejected = 0
+        self._faults_served = 0
+        self._log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
+
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        operation: str | None,
+        status: int | None,
+        *,
+        rejected: bool = False,
+        fault: str | None = None,
+    ) -> None:
+        """Count one cloud API request (admin calls are not counted)."""
+        with self._lock:
+            self._total += 1
+            if operation in self._by_operation:
+                self._by_operation[operation] += 1
+            if rejected:
+                self._rejected += 1
+            self._log.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "query": query,
+                    "operation": operation,
+                    "status": status,
+                    "fault": fault,
+                }
+            )
+
+    def request_counts(self) -> dict[str, Any]:
+        """Counters and the last :data:`LOG_SIZE` requests (the admin ``GET /requests`` body)."""
+        with self._lock:
+            return {
+                "total": self._total,
+                "by_operation": dict(self._by_operation),
+                "rejected": self._rejected,
+                "faults_served": self._faults_served,
+                "log": [dict(entry) for entry in self._log],
+            }
+
+    def reset(self) -> None:
+        """Forget every instance, task, queued fault and counter."""
+        with self._lock:
+            self._instances.clear()
+            self._faults.clear()
+            self._reset_counters()

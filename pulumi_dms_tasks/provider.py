@@ -1,0 +1,239 @@
+"""The dynamic provider behind :class:`~pulumi_dms_tasks.BackgroundTask`.
+
+This module path is part of every stack's state (the provider is pickled by reference): never
+move or rename it. The pickled object carries no settings or credentials; they are read in
+:meth:`BackgroundTaskProvider.configure` inside the provider process from the stack config
+(``huaweicloud:*``) and the environment.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from ._constants import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
+from .client import DmsClient
+from .errors import DmsError, InvalidInputError, NotFoundError
+from .models import Task
+from .outputs import INPUT_KEYS, task_outputs
+from .settings import resolve_settings
+from .validation import (
+    parse_duration,
+    parse_time,
+    validate_bool,
+    validate_endpoint,
+    validate_id,
+    validate_region,
+    validate_task_name,
+)
+from .waiting import WaitProgress
+
+__all__ = ["BackgroundTaskProvider", "validate_inputs", "parse_resource_id"]
+
+# pulumi.runtime.rpc.UNKNOWN: an input not known yet (preview).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+REPLACE_KEYS = ("instance_id", "task_id", "task_name", "since", "region", "project_id", "endpoint")
+
+
+def _known(value: Any) -> bool:
+    return value is not None and value != UNKNOWN
+
+
+def validate_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every problem with the inputs as ``(property, reason)``; unknown values are skipped."""
+    failures: list[tuple[str, str]] = []
+
+    def run(key: str, rule: Any) -> None:
+        value = props.get(key)
+        if _known(value):
+            try:
+                rule(value, key)
+            except InvalidInputError as exc:
+                failures.append((key, str(exc)))
+
+    if props.get("instance_id") is None:
+        failures.append(("instance_id", "invalid instance_id: expected the DMS instance id, got nothing"))
+    run("instance_id", validate_id)
+    has_id, has_name = props.get("task_id") is not None, props.get("task_name") is not None
+    if has_id and has_name:
+        failures.append(("task_name", "invalid task_name: expected either task_id or task_name, not both"))
+    elif not has_id and not has_name:
+        failures.append(("task_id", "invalid task_id: expected task_id or task_name (one of them is required)"))
+    run("task_id", validate_id)
+    run("task_name", validate_task_name)
+    if props.get("since") is not None and not has_name:
+        failures.append(("since", "invalid since: expected only together with task_name"))
+    run("since", parse_time)
+    run("wait", validate_bool)
+    for key in ("timeout", "poll_interval", "max_poll_interval"):
+        run(key, parse_duration)
+    low, high = props.get("poll_interval"), props.get("max_poll_interval")
+    if _known(low) and _known(high) and not any(k == f[0] for f in failures for k in ("poll_interval", "max_poll_interval")):
+        if parse_duration(high, "max_poll_interval") < parse_duration(low, "poll_interval"):
+            failures.append(("max_poll_interval", "invalid max_poll_interval: expected at least poll_interval"))
+    run("region", validate_region)
+    run("project_id", validate_id)
+    run("endpoint", validate_endpoint)
+    return failures
+
+
+def parse_resource_id(resource_id: str) -> tuple[str, str]:
+    """Split a ``BackgroundTask`` id, ``"<instance_id>/<task_id>"``."""
+    instance_id, sep, task_id = (resource_id or "").partition("/")
+    if not sep:
+        raise InvalidInputError("id", "'<instance_id>/<task_id>'", resource_id)
+    return validate_id(instance_id, "id (instance part)"), validate_id(task_id, "id (task part)")
+
+
+class _Reporter:
+    """Shows a long wait to the person running ``pulumi up``.
+
+    The CLI prints a dynamic provider's stderr as diagnostics: one line on every status change
+    and a heartbeat while nothing changes.
+    """
+
+    def __init__(self, label: str, heartbeat: float = HEARTBEAT_SECONDS) -> None:
+        self.label = label
+        self.heartbeat = heartbeat
+        self.last_line = 0.0
+
+    def __call__(self, event: WaitProgress) -> None:
+        now = time.monotonic()
+        if event.status_changed or event.polls == 1 or now - self.last_line >= self.heartbeat:
+            self.last_line = now
+            print(f"BackgroundTask {self.label}: {event.describe()}", file=sys.stderr, flush=True)
+
+
+class BackgroundTaskProvider(ResourceProvider):
+    """Read-only provider: looks a task up, optionally waits, never changes the cloud."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Whatever this object learnt in configure() must never be pickled into state.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pass
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Keep the stack config; clients are built per settings on first use."""
+        self._config = req.config
+        self._clients: dict[tuple[Any, ...], DmsClient] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, props: dict[str, Any]) -> DmsClient:
+        config = getattr(self, "_config", None)
+        if not hasattr(self, "_lock"):
+            self._clients, self._lock = {}, threading.Lock()
+        settings = resolve_settings(
+            endpoint=props.get("endpoint"),
+            region=props.get("region"),
+            project_id=props.get("project_id"),
+            config=(lambda key: config.get(key)) if config is not None else None,
+        )
+        key = (settings.endpoint, settings.project_id, settings.ak, settings.sk, settings.security_token,
+               settings.verify, settings.max_retries)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = DmsClient(settings=settings)
+            return client
+
+    # -- engine calls ---------------------------------------------------------------------
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate inputs without any request, so ``pulumi preview`` reports them."""
+        failures = [CheckFailure(prop, reason) for prop, reason in validate_inputs(news)]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Identity inputs replace; wait settings update in place (with no API call)."""
+        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
+        replaces = [k for k in changed if k in REPLACE_KEYS]
+        return DiffResult(changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Find the task, wait for it if asked, and return its outputs."""
+        self._raise_on_invalid(props)
+        client = self._client(props)
+        instance_id = props["instance_id"]
+        wait = validate_bool(props.get("wait", True) if props.get("wait") is not None else True, "wait")
+        timeout = parse_duration(props.get("timeout") or DEFAULT_WAIT_TIMEOUT, "timeout")
+        low = parse_duration(props.get("poll_interval") or DEFAULT_POLL_INTERVAL, "poll_interval")
+        high_raw = props.get("max_poll_interval")
+        high = parse_duration(high_raw, "max_poll_interval") if high_raw else max(low, DEFAULT_MAX_POLL_INTERVAL)
+        started = time.monotonic()
+        task = self._resolve(client, props, wait=wait, timeout=timeout, poll=low)
+        if wait and not task.succeeded:
+            remaining = max(0.001, timeout - (time.monotonic() - started))
+            task = client.wait_for_task(
+                instance_id,
+                task.id,
+                timeout=remaining,
+                poll_interval=low,
+                max_poll_interval=high,
+                on_progress=_Reporter(f"{instance_id}/{task.id} ({task.name})"),
+            )
+        outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
+        return CreateResult(id_=f"{instance_id}/{task.id}", outs=outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Re-query the task (``pulumi refresh`` and the ``BackgroundTask.get`` data source)."""
+        instance_id, task_id = parse_resource_id(id_)
+        client = self._client(props)
+        try:
+            task = client.show_task(instance_id, task_id)
+        except NotFoundError:
+            return ReadResult(None, {})  # gone: the engine drops it (refresh) or reports it (get)
+        inputs = {k: props.get(k) for k in INPUT_KEYS if props.get(k) is not None}
+        inputs.setdefault("instance_id", instance_id)
+        if "task_name" not in inputs:
+            inputs.setdefault("task_id", task_id)
+        outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only wait settings changed: keep the task's outputs, record the new inputs."""
+        return UpdateResult({**olds, **{k: news.get(k) for k in INPUT_KEYS}})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing to do: the task record is never deleted in the cloud."""
+
+    # -- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _raise_on_invalid(props: dict[str, Any]) -> None:
+        problems = validate_inputs(props)
+        if problems:
+            raise InvalidInputError(problems[0][0], "; ".join(reason for _, reason in problems), show_value=False)
+
+    def _resolve(self, client: DmsClient, props: dict[str, Any], *, wait: bool, timeout: float, poll: float) -> Task:
+        instance_id = props["instance_id"]
+        if props.get("task_id"):
+            if not wait:
+                return client.show_task(instance_id, props["task_id"])
+            # The wait itself tolerates the first 404s of a just-created task.
+            return Task(id=props["task_id"], status="", instance_id=instance_id)
+        name = props["task_name"]
+        since = props.get("since")
+        deadline = time.monotonic() + (timeout if wait else 0)
+        while True:
+            task = client.find_latest_task(instance_id, name, since=since)
+            if task is not None:
+                return task
+            if time.monotonic() + poll > deadline:
+                after = f" created since {since}" if since else ""
+                raise DmsError(f"no task named {name!r}{after} on instance {instance_id}")
+            time.sleep(poll)

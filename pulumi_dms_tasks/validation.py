@@ -1,0 +1,150 @@
+"""Input rules shared by the client, the provider's ``check`` and the functions.
+
+Each rule raises :class:`InvalidInputError` naming the field and what was expected, before any
+request is sent.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._constants import API_TIME_FORMAT, MAX_ID_LENGTH, MAX_NAME_LENGTH
+from .errors import InvalidInputError
+
+__all__ = [
+    "validate_id",
+    "validate_task_name",
+    "validate_endpoint",
+    "validate_region",
+    "parse_duration",
+    "parse_time",
+    "validate_bool",
+    "validate_positive_int",
+]
+
+_ID_RE = re.compile(r"[A-Za-z0-9_.:-]+")
+_REGION_RE = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
+_DURATION_RE = re.compile(r"(?:(\d+(?:\.\d+)?)\s*(h|m|s|ms))", re.IGNORECASE)
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+_ID_EXPECTED = (
+    f"a non-empty string of letters, digits, '-', '_', '.' or ':' (at most {MAX_ID_LENGTH} characters, "
+    "no '/', '..', '?', '#', whitespace or control characters)"
+)
+
+
+def validate_id(value: Any, field: str) -> str:
+    """An id that is safe as one URL path segment (instance, task or project id)."""
+    if not isinstance(value, str):
+        raise InvalidInputError(field, _ID_EXPECTED + f", got a {type(value).__name__}", None)
+    if not value or len(value) > MAX_ID_LENGTH or not _ID_RE.fullmatch(value) or ".." in value or value == ".":
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        raise InvalidInputError(field, _ID_EXPECTED, shown)
+    return value
+
+
+def validate_task_name(value: Any, field: str = "task_name") -> str:
+    """A task name such as ``bindInstancePublicIp``."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(field, "a non-empty task name such as 'bindInstancePublicIp'", value)
+    if len(value) > MAX_NAME_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidInputError(
+            field, f"at most {MAX_NAME_LENGTH} printable characters", value[:80]
+        )
+    return value
+
+
+def validate_endpoint(value: Any, field: str = "endpoint") -> str:
+    """An ``http(s)://host[:port]`` base URL; returned without a trailing slash."""
+    expected = "an http:// or https:// URL with a host, e.g. https://dms.cn-north-4.myhuaweicloud.com"
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(field, expected, value)
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError(field, expected, value)
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise InvalidInputError(field, expected + " (no user info, query or fragment)", value)
+    try:
+        parts.port
+    except ValueError:
+        raise InvalidInputError(field, expected + " (port 1-65535)", value) from None
+    return value.strip().rstrip("/")
+
+
+def validate_region(value: Any, field: str = "region") -> str:
+    """A Huawei Cloud region id such as ``cn-north-4`` or ``eu-west-101``."""
+    if not isinstance(value, str) or not _REGION_RE.fullmatch(value):
+        raise InvalidInputError(field, "a region id such as 'cn-north-4' or 'ap-southeast-1'", value)
+    return value
+
+
+def parse_duration(value: Any, field: str) -> float:
+    """Seconds from a positive number or a string like ``"90s"``, ``"20m"``, ``"1h30m"``, ``"300"``."""
+    expected = "a positive duration: seconds as a number, or a string like '90s', '20m', '1h30m'"
+    if isinstance(value, bool) or value is None:
+        raise InvalidInputError(field, expected, value)
+    seconds: float
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            pos, seconds = 0, 0.0
+            for match in _DURATION_RE.finditer(text):
+                if match.start() != pos and text[pos : match.start()].strip():
+                    raise InvalidInputError(field, expected, value) from None
+                seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+                pos = match.end()
+            if pos == 0 or text[pos:].strip():
+                raise InvalidInputError(field, expected, value) from None
+    else:
+        raise InvalidInputError(field, expected, value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise InvalidInputError(field, expected, value)
+    return seconds
+
+
+def parse_time(value: Any, field: str) -> datetime:
+    """A UTC instant from a datetime (naive = UTC), ``YYYYMMDDHHmmss`` or an ISO 8601 string."""
+    expected = "a datetime, an ISO 8601 timestamp or 'YYYYMMDDHHmmss' (UTC)"
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(field, expected, value)
+    text = value.strip()
+    try:
+        if text.isdigit() and len(text) == 14:
+            return datetime.strptime(text, API_TIME_FORMAT).replace(tzinfo=timezone.utc)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInputError(field, expected, value) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def validate_bool(value: Any, field: str) -> bool:
+    """A real boolean (strings like ``"true"`` from stack config are accepted)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise InvalidInputError(field, "a boolean (true or false)", value)
+
+
+def validate_positive_int(value: Any, field: str, *, allow_zero: bool = False, maximum: int | None = None) -> int:
+    """A whole number (strings of digits accepted), positive unless ``allow_zero``."""
+    low = 0 if allow_zero else 1
+    expected = f"a whole number >= {low}" + (f" and <= {maximum}" if maximum is not None else "")
+    if isinstance(value, bool):
+        raise InvalidInputError(field, expected, value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or value < low or (maximum is not None and value > maximum):
+        raise InvalidInputError(field, expected, value)
+    return value
