@@ -216,6 +216,11 @@ def test_our_verifier_accepts_vendor_signed_request(name: str) -> None:
 # -- where the two signers legitimately differ --------------------------------------------------
 
 
+def wire_target(url: str) -> str:
+    """The request target (path and query) requests sends for ``url``."""
+    return requests.Request("GET", url).prepare().path_url
+
+
 def test_repeated_integer_query_values_sort_as_text_not_numbers() -> None:
     """Vendor sorts repeated int values numerically (9 < 10), which no server can reproduce; we sort the text."""
     numeric = Case(query=[("n", 10), ("n", 9)])
@@ -232,13 +237,9 @@ def test_repeated_integer_query_values_sort_as_text_not_numbers() -> None:
     # ...which is why a server-side verifier (ours) rejects the vendor's numeric-order signature.
     with pytest.raises(SignatureRejected):
         verify_request(
-            "GET", urlsplit_target(vendor_numeric.url), vendor_numeric.headers, None,
+            "GET", wire_target(vendor_numeric.url), vendor_numeric.headers, None,
             secret_for={AK: SK}.get, now=DATE_DT,
         )
-
-
-def urlsplit_target(url: str) -> str:
-    return requests.Request("GET", url).prepare().path_url
 
 
 def test_non_json_content_type_vendor_adds_unsigned_payload_we_hash_the_body() -> None:

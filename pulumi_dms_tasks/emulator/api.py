@@ -118,7 +118,7 @@ def answer(
 ) -> Reply:
     """The reply to an authenticated call."""
     if call.project_id != project_id:
-        return api_error(PROJECT_FORBIDDEN, request_id, f"project {call.project_id}")
+        return api_error(PROJECT_FORBIDDEN, request_id, call.project_id)
     if call.operation == "list":
         return _list(store, call, query, request_id)
     assert call.task_id is not None

@@ -29,6 +29,7 @@ __all__ = [
     "parse_instance_id",
     "parse_instances_file",
     "parse_params",
+    "parse_task_id",
     "parse_task_spec",
     "parse_timeline",
 ]
@@ -141,7 +142,8 @@ def parse_created_at(value: Any, field: str = "created_at") -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
-def _task_id(value: Any, field: str = "id") -> str | None:
+def parse_task_id(value: Any, field: str = "id") -> str | None:
+    """``None`` or a 32 lower-case hex task id."""
     if value is None:
         return None
     if not isinstance(value, str) or not TASK_ID_PATTERN.fullmatch(value):
@@ -174,7 +176,7 @@ def parse_task_spec(body: Any, field: str = "") -> TaskSpec:
         timeline=DEFAULT_TIMELINE if timeline is None else parse_timeline(timeline, prefix + "timeline"),
         created_at=parse_created_at(body.get("created_at"), prefix + "created_at"),
         progress=progress,
-        task_id=_task_id(body.get("id"), prefix + "id"),
+        task_id=parse_task_id(body.get("id"), prefix + "id"),
     )
 
 

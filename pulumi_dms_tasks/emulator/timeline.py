@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 __all__ = [
@@ -53,6 +53,8 @@ class TimelineEntry:
         return out
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
 DEFAULT_TIMELINE: tuple[TimelineEntry, ...] = (TimelineEntry("SUCCESS", 0.0),)
 
 
@@ -89,7 +91,8 @@ def updated_at(timeline: tuple[TimelineEntry, ...], created_at: datetime, now: d
 
 def epoch_millis(value: datetime) -> int:
     """Milliseconds since the epoch (the vendor SDK types step times as integers)."""
-    return int(round(value.timestamp() * 1000))
+    # Integer arithmetic: agrees with format_api_timestamp's truncation to the millisecond.
+    return (value - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _end_of_work(timeline: tuple[TimelineEntry, ...]) -> float:

@@ -29,7 +29,7 @@ TASK_NOT_FOUND = (404, "DMS.00404023", "The task does not exist", False)
 PROGRESS_NOT_FOUND = (404, "DMS.00404023", "No progress is recorded for this task", False)
 INVALID_TASK_ID = (400, "DMS.00400070", "Invalid task ID: expected 32 lower-case hexadecimal characters", False)
 INVALID_PARAMETER = (400, "DMS.00400062", "Invalid request parameter", False)
-PROJECT_FORBIDDEN = (403, "DMS.00403003", "No permission to access this project", False)
+PROJECT_FORBIDDEN = (403, "DMS.00403003", "No permission to access the project", False)
 
 
 @dataclass
@@ -57,7 +57,7 @@ def encode_json(value: Any) -> bytes:
 def api_error(
     kind: tuple[int, str, str, bool], request_id: str, detail: str | None = None
 ) -> Reply:
-    """A Huawei-shaped error reply; ``detail`` is appended to the catalogue message."""
+    """A Huawei-shaped error reply; ``detail`` follows the catalogue message (``msg: detail``)."""
     status, code, message, gateway = kind
     body: dict[str, str] = {"error_code": code, "error_msg": f"{message}: {detail}" if detail else message}
     if gateway:

@@ -1,0 +1,325 @@
+"""The HTTP layer: a keep-alive ``ThreadingHTTPServer`` that authenticates, misbehaves on request
+and delegates the actual answers to :mod:`.api` and :mod:`.admin`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import socket
+import socketserver
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ..auth import SignatureRejected, verify_request
+from . import admin, api
+from .faults import MALFORMED_BODY, Fault, error_for_status, wrong_shape_body
+from .state import Store
+from .wire import API_NOT_FOUND, Reply, api_error, encode_json
+
+__all__ = ["Credentials", "EmulatorServer", "Handler", "MAX_BODY_BYTES"]
+
+MAX_BODY_BYTES = 1 << 20
+# Idle keep-alive connections each hold a thread; let them go eventually.
+IDLE_TIMEOUT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the emulator accepts. ``repr`` hides the secret."""
+
+    ak: str
+    sk: str
+    project_id: str
+    security_token: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Credentials(ak={self.ak!r}, sk=***, project_id={self.project_id!r})"
+
+    def secret_for(self, access_key: str) -> str | None:
+        """The secret key for ``access_key`` (``None`` when unknown)."""
+        if hmac.compare_digest(access_key.encode("utf-8"), self.ak.encode("utf-8")):
+            return self.sk
+        return None
+
+
+class _BodyError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """A threading HTTP server that remembers its open connections so it can close them on stop."""
+
+    daemon_threads = True
+    request_queue_size = 512
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], store: Store, credentials: Credentials, *, log_requests: bool = False
+    ) -> None:
+        self.store = store
+        self.credentials = credentials
+        self.log_requests = log_requests
+        self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can stall start-up.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake and close every open connection (idle keep-alives, delayed replies)."""
+        self.stopping.set()
+        with self._connections_lock:
+            connections = list(self._connections)
+        for sock in connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One connection; each request gets a fresh ``X-Request-Id``."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "DMS-Emulator/1.0"
+    # Headers and body go out in separate writes; without this Nagle + delayed ACK add ~40 ms.
+    disable_nagle_algorithm = True
+    timeout = IDLE_TIMEOUT_SECONDS
+    server: EmulatorServer
+
+    request_id = ""
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if self.server.log_requests:
+            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Protocol-level errors (bad request line, unsupported method) as JSON, with a request id."""
+        self.request_id = self.request_id or uuid.uuid4().hex
+        self.close_connection = True
+        body = {"error_code": f"HTTP.{code}", "error_msg": message or self.responses.get(code, ("",))[0]}
+        self._write(Reply(code, body), close=True)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length_text = self.headers.get("Content-Length")
+        if length_text is None:
+            return b""
+        if not length_text.strip().isdigit():
+            raise _BodyError(400, "invalid Content-Length")
+        length = int(length_text)
+        if length > MAX_BODY_BYTES:
+            raise _BodyError(413, "request body too large")
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        chunks = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                raise _BodyError(400, "invalid chunked encoding") from None
+            if size == 0:
+                while self.rfile.readline(1024).strip():
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise _BodyError(413, "request body too large")
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(8)
+
+    def _write(
+        self,
+        reply: Reply,
+        *,
+        close: bool = False,
+        payload: bytes | None = None,
+        content_length: int | None = None,
+    ) -> None:
+        body = reply.payload() if payload is None else payload
+        self.send_response(reply.status)
+        self.send_header("X-Request-Id", self.request_id)
+        if body is not None:
+            self.send_header("Content-Type", "application/json;charset=UTF-8")
+        # 204 must not carry a body or a Content-Length (RFC 9110 8.6); every other reply does.
+        if reply.status != 204:
+            self.send_header("Content-Length", str(len(body or b"") if content_length is None else content_length))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        if close:
+            self.close_connection = True
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+    # -- dispatch ------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        self._handle()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
+
+    def _handle(self) -> None:
+        self.request_id = uuid.uuid4().hex
+        parts = urlsplit(self.path)
+        path = parts.path or "/"
+        is_admin = path == admin.PREFIX or path.startswith(admin.PREFIX + "/")
+        try:
+            body = self._read_body()
+        except _BodyError as exc:
+            self._write(Reply(exc.status, {"error_code": f"HTTP.{exc.status}", "error_msg": exc.message}), close=True)
+            if not is_admin:
+                self.server.store.record(self.command, path, parts.query, None, exc.status)
+            return
+        if is_admin:
+            self._handle_admin(path[len(admin.PREFIX) :], body)
+        else:
+            self._handle_cloud(path, parts.query, body)
+
+    def _handle_admin(self, path: str, body: bytes) -> None:
+        if not _is_loopback(self.client_address[0]):
+            self._write(Reply(403, {"error_code": "EMULATOR.0403", "error_msg": "the admin API only answers loopback clients"}))
+            return
+        self._write(admin.handle_admin(self.server.store, self.command, path or "/", body))
+
+    def _handle_cloud(self, path: str, query_text: str, body: bytes) -> None:
+        store = self.server.store
+        call = api.route(self.command, path)
+        status: int | None = None
+        rejected = False
+        fault_kind: str | None = None
+        try:
+            if call is None:
+                status = self._send(api_error(API_NOT_FOUND, self.request_id))
+                return
+            creds = self.server.credentials
+            try:
+                verify_request(
+                    self.command,
+                    self.path,
+                    dict(self.headers.items()),
+                    body,
+                    secret_for=creds.secret_for,
+                    security_token=creds.security_token,
+                    now=store.now(),
+                )
+            except SignatureRejected as exc:
+                rejected = True
+                status = self._send(
+                    Reply(401, {"error_code": exc.code, "error_msg": exc.message, "request_id": self.request_id})
+                )
+                return
+            query = parse_qsl(query_text, keep_blank_values=True)
+            fault = store.take_fault(call.operation)
+            if fault is not None:
+                fault_kind = fault.kind
+                if fault.delay and self.server.stopping.wait(fault.delay):
+                    self.close_connection = True
+                    return
+                if fault.kind != "delay":
+                    status = self._serve_fault(fault, call, query)
+                    return
+            reply = api.answer(
+                store, call, query, project_id=self.server.credentials.project_id, request_id=self.request_id
+            )
+            status = self._send(reply)
+        finally:
+            store.record(
+                self.command,
+                path,
+                query_text,
+                call.operation if call else None,
+                status,
+                rejected=rejected,
+                fault=fault_kind,
+            )
+
+    def _send(self, reply: Reply) -> int:
+        self._write(reply)
+        return reply.status
+
+    def _serve_fault(self, fault: Fault, call: api.Route, query: list[tuple[str, str]]) -> int | None:
+        """Misbehave as ``fault`` says; return the status sent (``None`` when nothing was)."""
+        if fault.kind == "status":
+            assert fault.status is not None
+            code, message, gateway = error_for_status(fault.status)
+            body = {"error_code": code, "error_msg": message}
+            if gateway:
+                body["request_id"] = self.request_id
+            headers = {}
+            retry_after = fault.retry_after_header()
+            if retry_after is not None:
+                headers["Retry-After"] = retry_after
+            return self._send(Reply(fault.status, body, headers))
+        if fault.kind == "drop":
+            self.close_connection = True
+            return None
+        if fault.kind == "malformed":
+            return self._send(Reply(200, MALFORMED_BODY))
+        if fault.kind == "wrong_shape":
+            return self._send(Reply(200, wrong_shape_body(call.operation)))
+        full = self._would_be_body(call, query)
+        half = full[: max(1, len(full) // 2)]
+        if fault.kind == "truncated":
+            return self._send(Reply(200, half))
+        # short_read: promise the whole document, send half, hang up.
+        self._write(Reply(200), payload=half, content_length=len(full), close=True)
+        return 200
+
+    def _would_be_body(self, call: api.Route, query: list[tuple[str, str]]) -> bytes:
+        # The real answer when it is a JSON 200 (reads have no side effects); else a stand-in.
+        if call.operation != "delete":
+            reply = api.answer(
+                self.server.store,
+                call,
+                query,
+                project_id=self.server.credentials.project_id,
+                request_id=self.request_id,
+            )
+            if reply.status == 200 and isinstance(reply.body, dict):
+                return encode_json(reply.body)
+        return encode_json({"task_count": "0", "tasks": [], "note": "truncated on purpose by the emulator"})
