@@ -70,8 +70,18 @@ def signed_header_names(headers: Iterable[str]) -> list[str]:
     return sorted({name.lower() for name in headers if "_" not in name})
 
 
+def _header_text(value: object) -> str:
+    # requests sends bytes values as they are; the vendor sends text as UTF-8: sign that text.
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("latin-1")
+    return str(value)
+
+
 def _canonical_headers(headers: Mapping[str, str], names: list[str]) -> str:
-    lowered = {k.lower(): str(v).strip() for k, v in headers.items()}
+    lowered = {k.lower(): _header_text(v).strip() for k, v in headers.items()}
     return "".join(f"{name}:{lowered[name]}\n" for name in names)
 
 
@@ -118,6 +128,10 @@ def sign_string(secret_key: str, text: str) -> str:
 
 
 def _split_target(target: str) -> tuple[str, list[tuple[str, str]]]:
+    if target.startswith("/"):
+        # A raw request target: urlsplit() would read "//v2/..." as a network location.
+        path, _, query = target.partition("#")[0].partition("?")
+        return path or "/", parse_qsl(query, keep_blank_values=True)
     parts = urlsplit(target)
     return parts.path or "/", parse_qsl(parts.query, keep_blank_values=True)
 
@@ -195,6 +209,10 @@ class AkSkAuth(AuthBase):
             request.method or "GET", request.url or "", request.headers, request.body
         )
         request.headers.update(added)
+        for name, value in list(request.headers.items()):
+            # http.client would send a str as latin-1; the signature covers its UTF-8 bytes.
+            if isinstance(value, str) and not value.isascii():
+                request.headers[name] = value.encode("utf-8")
         return request
 
 
@@ -282,12 +300,25 @@ def verify_request(
         raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: unknown access key")
     if security_token is not None:
         sent = lowered.get("x-security-token")
-        if sent is None or "x-security-token" not in names or not hmac.compare_digest(sent, security_token):
+        if (
+            sent is None
+            or "x-security-token" not in names
+            or not hmac.compare_digest(sent.encode("utf-8"), security_token.encode("utf-8"))
+        ):
             raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: invalid security token")
+    content_sha = HEADER_CONTENT_SHA.lower()
+    if content_sha not in names:
+        # An unsigned payload hash must not stand in for the body.
+        lowered.pop(content_sha, None)
+    declared = lowered.get(content_sha)
+    if body and declared and declared != "UNSIGNED-PAYLOAD" and declared.lower() != hashlib.sha256(body).hexdigest():
+        raise SignatureRejected(
+            "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail"
+        )
     path, query = _split_target(target)
     canonical = canonical_request(method, path, query, lowered, names, body)
     expected = sign_string(secret, string_to_sign(canonical, sdk_date_text))
-    if not hmac.compare_digest(expected, signature.lower()):
+    if not hmac.compare_digest(expected.encode("utf-8"), signature.lower().encode("utf-8")):
         raise SignatureRejected(
             "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail"
         )

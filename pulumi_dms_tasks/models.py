@@ -57,10 +57,18 @@ def _parse_timestamp(value: Any) -> datetime | None:
         dt = datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)
     elif isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
-            dt = datetime.fromtimestamp(int(text) / 1000.0, tz=timezone.utc)
-        else:
-            dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        if not text:
+            return None
+        try:
+            if text.isdigit() and len(text) == 14:
+                dt = datetime.strptime(text, "%Y%m%d%H%M%S")  # the list API's query format
+            elif text.isdigit():
+                dt = datetime.fromtimestamp(int(text) / 1000.0, tz=timezone.utc)
+            else:
+                dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except (ValueError, OverflowError, OSError):
+            # Keep the body usable: the text survives in *_text, like the vendor keeps the string.
+            return None
     else:
         raise ValueError(f"expected a timestamp string, got {type(value).__name__}")
     if dt.tzinfo is None:

@@ -184,7 +184,7 @@ class BackgroundTaskProvider(ResourceProvider):
                 timeout=remaining,
                 poll_interval=low,
                 max_poll_interval=high,
-                on_progress=_Reporter(f"{instance_id}/{task.id} ({task.name})"),
+                on_progress=_Reporter(f"{instance_id}/{task.id}" + (f" ({task.name})" if task.name else "")),
             )
         outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
         return CreateResult(id_=f"{instance_id}/{task.id}", outs=outs)

@@ -382,8 +382,11 @@ def test_canonical_helpers_follow_the_documented_rules() -> None:
 
 def _verify_prepared(prepared: requests.PreparedRequest, **kwargs: object):
     body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
-    # What a server sees: header names/values as text.
-    headers = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in prepared.headers.items()}
+    # What a server sees: the bytes http.client sends (str as latin-1), read back as UTF-8 text.
+    headers = {
+        k: (v if isinstance(v, bytes) else v.encode("latin-1")).decode("utf-8")
+        for k, v in prepared.headers.items()
+    }
     kwargs.setdefault("secret_for", SECRETS)
     return verify_request(prepared.method or "", prepared.path_url, headers, body, **kwargs)  # type: ignore[arg-type]
 

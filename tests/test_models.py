@@ -170,10 +170,8 @@ def test_empty_envelope_reads_as_no_tasks(body: dict[str, object]) -> None:
         {"task_count": "1", "tasks": {"id": "a"}},
         {"task_count": "1", "tasks": "a"},
         {"task_count": "1", "tasks": ["a"]},
-        {"task_count": "1", "tasks": [{"id": "a", "created_at": "yesterday"}]},
     ],
-    ids=["task-without-id", "empty-id", "null-id", "count-abc", "tasks-dict", "tasks-str", "task-not-object",
-         "bad-timestamp"],
+    ids=["task-without-id", "empty-id", "null-id", "count-abc", "tasks-dict", "tasks-str", "task-not-object"],
 )
 def test_invalid_bodies_raise_validation_error(body: dict[str, object]) -> None:
     """Bodies that cannot describe tasks raise pydantic's ValidationError."""

@@ -122,6 +122,7 @@ class Handler(BaseHTTPRequestHandler):
     server: EmulatorServer
 
     request_id = ""
+    _pending: dict[str, Any] | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -211,9 +212,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
         except _BodyError as exc:
-            self._write(Reply(exc.status, {"error_code": f"HTTP.{exc.status}", "error_msg": exc.message}), close=True)
             if not is_admin:
                 self.server.store.record(self.command, path, parts.query, None, exc.status)
+            self._write(Reply(exc.status, {"error_code": f"HTTP.{exc.status}", "error_msg": exc.message}), close=True)
             return
         if is_admin:
             self._handle_admin(path[len(admin.PREFIX) :], body)
@@ -229,12 +230,17 @@ class Handler(BaseHTTPRequestHandler):
     def _handle_cloud(self, path: str, query_text: str, body: bytes) -> None:
         store = self.server.store
         call = api.route(self.command, path)
-        status: int | None = None
-        rejected = False
-        fault_kind: str | None = None
+        self._pending = {
+            "method": self.command,
+            "path": path,
+            "query": query_text,
+            "operation": call.operation if call else None,
+            "rejected": False,
+            "fault": None,
+        }
         try:
             if call is None:
-                status = self._send(api_error(API_NOT_FOUND, self.request_id))
+                self._send(api_error(API_NOT_FOUND, self.request_id))
                 return
             creds = self.server.credentials
             try:
@@ -248,42 +254,37 @@ class Handler(BaseHTTPRequestHandler):
                     now=store.now(),
                 )
             except SignatureRejected as exc:
-                rejected = True
-                status = self._send(
-                    Reply(401, {"error_code": exc.code, "error_msg": exc.message, "request_id": self.request_id})
-                )
+                self._pending["rejected"] = True
+                self._send(Reply(401, {"error_code": exc.code, "error_msg": exc.message, "request_id": self.request_id}))
                 return
             query = parse_qsl(query_text, keep_blank_values=True)
             fault = store.take_fault(call.operation)
             if fault is not None:
-                fault_kind = fault.kind
+                self._pending["fault"] = fault.kind
                 if fault.delay and self.server.stopping.wait(fault.delay):
                     self.close_connection = True
                     return
                 if fault.kind != "delay":
-                    status = self._serve_fault(fault, call, query)
+                    self._serve_fault(fault, call, query)
                     return
-            reply = api.answer(
-                store, call, query, project_id=self.server.credentials.project_id, request_id=self.request_id
-            )
-            status = self._send(reply)
+            self._send(api.answer(store, call, query, project_id=creds.project_id, request_id=self.request_id))
         finally:
-            store.record(
-                self.command,
-                path,
-                query_text,
-                call.operation if call else None,
-                status,
-                rejected=rejected,
-                fault=fault_kind,
-            )
+            # Whatever happened (a drop, an interrupted delay, a crash), the call is counted once.
+            self._record(None)
 
-    def _send(self, reply: Reply) -> int:
+    def _record(self, status: int | None) -> None:
+        # Recorded before the reply is written, so a client that has its answer sees the counters.
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            rejected, fault = pending.pop("rejected"), pending.pop("fault")
+            self.server.store.record(**pending, status=status, rejected=rejected, fault=fault)
+
+    def _send(self, reply: Reply) -> None:
+        self._record(reply.status)
         self._write(reply)
-        return reply.status
 
-    def _serve_fault(self, fault: Fault, call: api.Route, query: list[tuple[str, str]]) -> int | None:
-        """Misbehave as ``fault`` says; return the status sent (``None`` when nothing was)."""
+    def _serve_fault(self, fault: Fault, call: api.Route, query: list[tuple[str, str]]) -> None:
+        """Misbehave as ``fault`` says."""
         if fault.kind == "status":
             assert fault.status is not None
             code, message, gateway = error_for_status(fault.status)
@@ -294,21 +295,25 @@ class Handler(BaseHTTPRequestHandler):
             retry_after = fault.retry_after_header()
             if retry_after is not None:
                 headers["Retry-After"] = retry_after
-            return self._send(Reply(fault.status, body, headers))
+            self._send(Reply(fault.status, body, headers))
+            return
         if fault.kind == "drop":
             self.close_connection = True
-            return None
+            return
         if fault.kind == "malformed":
-            return self._send(Reply(200, MALFORMED_BODY))
+            self._send(Reply(200, MALFORMED_BODY))
+            return
         if fault.kind == "wrong_shape":
-            return self._send(Reply(200, wrong_shape_body(call.operation)))
+            self._send(Reply(200, wrong_shape_body(call.operation)))
+            return
         full = self._would_be_body(call, query)
         half = full[: max(1, len(full) // 2)]
         if fault.kind == "truncated":
-            return self._send(Reply(200, half))
+            self._send(Reply(200, half))
+            return
         # short_read: promise the whole document, send half, hang up.
+        self._record(200)
         self._write(Reply(200), payload=half, content_length=len(full), close=True)
-        return 200
 
     def _would_be_body(self, call: api.Route, query: list[tuple[str, str]]) -> bytes:
         # The real answer when it is a JSON 200 (reads have no side effects); else a stand-in.
