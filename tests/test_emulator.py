@@ -27,7 +27,7 @@ from pulumi_dms_tasks.emulator import (
     run_emulator,
 )
 
-from conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 API_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -535,7 +535,8 @@ def test_every_response_carries_a_fresh_request_id(emulator: EmulatorHandle, api
     ]
     ids = [r.headers["X-Request-Id"] for r in responses]
     address = (urlsplit(emulator.url).hostname, urlsplit(emulator.url).port)
-    for raw_request, status in ((b"GET / HTTP/2.0\r\n\r\n", 505), (b"GET / HTTP/1.1\r\nContent-Length: nope\r\n\r\n", 400)):
+    raw_requests = {b"NONSENSE\r\n\r\n": 400, b"GET / HTTP/2.0\r\n\r\n": 505, b"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n": 400}
+    for raw_request, status in raw_requests.items():
         with socket.create_connection(address, timeout=5) as raw:
             raw.sendall(raw_request)
             head = raw.recv(65536).decode("latin-1")

@@ -10,6 +10,7 @@ import socket
 import socketserver
 import sys
 import threading
+import traceback
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +21,7 @@ from ..auth import SignatureRejected, verify_request
 from . import admin, api
 from .faults import MALFORMED_BODY, Fault, error_for_status, wrong_shape_body
 from .state import Store
-from .wire import API_NOT_FOUND, Reply, api_error, encode_json
+from .wire import API_NOT_FOUND, Reply, admin_error, api_error, encode_json
 
 __all__ = ["Credentials", "EmulatorServer", "Handler", "MAX_BODY_BYTES"]
 
@@ -90,6 +91,13 @@ class EmulatorServer(ThreadingHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up (after a read timeout, say) is normal here, not worth a traceback.
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)) or self.stopping.is_set():
+            return
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         """Wake and close every open connection (idle keep-alives, delayed replies)."""
         self.stopping.set()
@@ -122,6 +130,7 @@ class Handler(BaseHTTPRequestHandler):
     server: EmulatorServer
 
     request_id = ""
+    _responded = False
     _pending: dict[str, Any] | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -137,6 +146,8 @@ class Handler(BaseHTTPRequestHandler):
         """Protocol-level errors (bad request line, unsupported method) as JSON, with a request id."""
         self.request_id = self.request_id or uuid.uuid4().hex
         self.close_connection = True
+        # The stdlib would answer an unparsable request line HTTP/0.9-style, without a status line.
+        self.request_version = self.protocol_version
         body = {"error_code": f"HTTP.{code}", "error_msg": message or self.responses.get(code, ("",))[0]}
         self._write(Reply(code, body), close=True)
 
@@ -181,6 +192,7 @@ class Handler(BaseHTTPRequestHandler):
         content_length: int | None = None,
     ) -> None:
         body = reply.payload() if payload is None else payload
+        self._responded = True
         self.send_response(reply.status)
         self.send_header("X-Request-Id", self.request_id)
         if body is not None:
@@ -206,6 +218,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         self.request_id = uuid.uuid4().hex
+        self._responded = False
+        try:
+            self._route()
+        except OSError:
+            raise  # the client went away; handle_error decides whether to mention it
+        except Exception:
+            # A bug in the emulator must surface as a 500 with a traceback, not as a network fault.
+            traceback.print_exc(file=sys.stderr)
+            if not self._responded:
+                self._write(Reply(500, {"error_code": "DMS.00500000", "error_msg": "Internal error (emulator bug)"}), close=True)
+
+    def _route(self) -> None:
         parts = urlsplit(self.path)
         path = parts.path or "/"
         is_admin = path == admin.PREFIX or path.startswith(admin.PREFIX + "/")
@@ -223,7 +247,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle_admin(self, path: str, body: bytes) -> None:
         if not _is_loopback(self.client_address[0]):
-            self._write(Reply(403, {"error_code": "EMULATOR.0403", "error_msg": "the admin API only answers loopback clients"}))
+            self._write(admin_error(403, "the admin API only answers loopback clients"))
             return
         self._write(admin.handle_admin(self.server.store, self.command, path or "/", body))
 
@@ -231,6 +255,7 @@ class Handler(BaseHTTPRequestHandler):
         store = self.server.store
         call = api.route(self.command, path)
         self._pending = {
+            "generation": store.generation,
             "method": self.command,
             "path": path,
             "query": query_text,

@@ -76,6 +76,7 @@ class Store:
         self._instances: dict[str, dict[str, StoredTask]] = {}
         self._faults: deque[list[Any]] = deque()  # [fault, remaining]
         self._seq = 0
+        self._generation = 0
         self._reset_counters()
 
     # -- time ----------------------------------------------------------------------------------
@@ -191,6 +192,11 @@ class Store:
 
     # -- counters ------------------------------------------------------------------------------
 
+    @property
+    def generation(self) -> int:
+        """Bumped by :meth:`reset`; calls that began before a reset are not counted after it."""
+        return self._generation
+
     def _reset_counters(self) -> None:
         self._total = 0
         self._by_operation = {op: 0 for op in OPERATIONS}
@@ -208,9 +214,12 @@ class Store:
         *,
         rejected: bool = False,
         fault: str | None = None,
+        generation: int | None = None,
     ) -> None:
         """Count one cloud API request (admin calls are not counted)."""
         with self._lock:
+            if generation is not None and generation != self._generation:
+                return  # began before a reset: it belongs to the previous test
             self._total += 1
             if operation in self._by_operation:
                 self._by_operation[operation] += 1
@@ -243,4 +252,5 @@ class Store:
         with self._lock:
             self._instances.clear()
             self._faults.clear()
+            self._generation += 1
             self._reset_counters()
