@@ -15,7 +15,6 @@ from .._constants import API_TIME_FORMAT, LIST_PAGE_LIMIT
 from .specs import TASK_ID_PATTERN
 from .state import Store
 from .wire import (
-    API_NOT_FOUND,
     INSTANCE_NOT_FOUND,
     INVALID_PARAMETER,
     INVALID_TASK_ID,
