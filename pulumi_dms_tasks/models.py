@@ -205,8 +205,9 @@ class TaskStep(BaseModel):
 
     name: str | None = None
     status: str | None = Field(default=None, alias="statue")
-    start_time: str | None = None
-    end_time: str | None = None
+    # The vendor SDK types these as integers (epoch milliseconds); accept text too.
+    start_time: int | str | None = None
+    end_time: int | str | None = None
 
 
 class TaskProgress(BaseModel):

@@ -272,7 +272,7 @@ class Handler(BaseHTTPRequestHandler):
                 verify_request(
                     self.command,
                     self.path,
-                    dict(self.headers.items()),
+                    _utf8_headers(self.headers.items()),
                     body,
                     secret_for=creds.secret_for,
                     security_token=creds.security_token,
@@ -353,3 +353,14 @@ class Handler(BaseHTTPRequestHandler):
             if reply.status == 200 and isinstance(reply.body, dict):
                 return encode_json(reply.body)
         return encode_json({"task_count": "0", "tasks": [], "note": "truncated on purpose by the emulator"})
+
+
+def _utf8_headers(items: Any) -> dict[str, str]:
+    """Header values as the client signed them: http.server decodes bytes as latin-1, clients sign UTF-8."""
+    out: dict[str, str] = {}
+    for name, value in items:
+        try:
+            out[name] = value.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            out[name] = value
+    return out
