@@ -8,22 +8,11 @@ from typing import Any, overload
 import pulumi
 import pulumi.dynamic
 
+from .outputs import INPUT_KEYS, OUTPUT_KEYS
 from .provider import BackgroundTaskProvider
 
 __all__ = ["BackgroundTask", "BackgroundTaskArgs"]
 
-_OUTPUT_DEFAULTS = (
-    "name",
-    "status",
-    "params",
-    "params_json",
-    "user_name",
-    "user_id",
-    "created_at",
-    "updated_at",
-    "succeeded",
-    "duration_seconds",
-)
 
 
 class BackgroundTaskArgs:
@@ -138,7 +127,7 @@ class BackgroundTask(pulumi.dynamic.Resource, module="dms", name="BackgroundTask
         props = args_obj._props() if args_obj is not None else {}
         if args_obj is None:
             raise TypeError("BackgroundTask needs instance_id and task_id (or task_name)")
-        for key in _OUTPUT_DEFAULTS:
+        for key in OUTPUT_KEYS:
             props.setdefault(key, None)
         super().__init__(BackgroundTaskProvider(), resource_name, props, opts)
 
@@ -158,11 +147,8 @@ class BackgroundTask(pulumi.dynamic.Resource, module="dms", name="BackgroundTask
         preview), never waits, and ``pulumi destroy`` only forgets it.
         """
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        props: dict[str, Any] = {"region": region, "project_id": project_id, "endpoint": endpoint}
-        props.update({k: None for k in ("instance_id", "task_id", "task_name", "since", "wait",
-                                        "timeout", "poll_interval", "max_poll_interval")})
-        for key in _OUTPUT_DEFAULTS:
-            props[key] = None
+        props: dict[str, Any] = {k: None for k in (*INPUT_KEYS, *OUTPUT_KEYS)}
+        props.update({"region": region, "project_id": project_id, "endpoint": endpoint})
         resource = BackgroundTask.__new__(BackgroundTask)
         pulumi.dynamic.Resource.__init__(resource, BackgroundTaskProvider(), resource_name, props, opts)
         return resource
