@@ -8,6 +8,8 @@ move or rename it. The pickled object carries no settings or credentials; they a
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 import threading
 import time
@@ -45,11 +47,27 @@ __all__ = ["BackgroundTaskProvider", "validate_inputs", "parse_resource_id"]
 
 # pulumi.runtime.rpc.UNKNOWN: an input not known yet (preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# PULUMI_DMS_TASKS_LOG=DEBUG (or INFO) makes the provider log each request/poll to stderr, which the
+# CLI shows as diagnostics. Log lines never contain credentials.
+LOG_ENV = "PULUMI_DMS_TASKS_LOG"
 REPLACE_KEYS = ("instance_id", "task_id", "task_name", "since", "region", "project_id", "endpoint")
 
 
 def _known(value: Any) -> bool:
     return value is not None and value != UNKNOWN
+
+
+def _enable_logging(level: str | None) -> None:
+    if not level:
+        return
+    logger = logging.getLogger("pulumi_dms_tasks")
+    if any(getattr(h, "_dms_tasks", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler._dms_tasks = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level.upper() if level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO")
 
 
 def validate_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
@@ -129,6 +147,7 @@ class BackgroundTaskProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Keep the stack config; clients are built per settings on first use."""
+        _enable_logging(os.environ.get(LOG_ENV))
         self._config = req.config
         self._clients: dict[tuple[Any, ...], DmsClient] = {}
         self._lock = threading.Lock()

@@ -176,3 +176,25 @@ def test_environment_credentials_are_used(emulator, clean_env) -> None:
     p = BackgroundTaskProvider()
     p.configure(ConfigureRequest(Config({}, "proj")))
     assert p.create(props(task_id=tid)).outs["status"] == "SUCCESS"
+
+
+def test_debug_logging_to_stderr_hides_secrets(emulator, clean_env, capfd) -> None:
+    """PULUMI_DMS_TASKS_LOG=DEBUG logs requests to stderr; no credential appears in them."""
+    import logging
+
+    clean_env.setenv("PULUMI_DMS_TASKS_LOG", "DEBUG")
+    tid = emulator.add_task("inst-p")
+    p = BackgroundTaskProvider()
+    p.configure(ConfigureRequest(Config({
+        "huaweicloud:accessKey": TEST_AK, "huaweicloud:secretKey": TEST_SK, "huaweicloud:projectId": TEST_PROJECT,
+        "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url}, "proj")))
+    try:
+        p.create(props(task_id=tid))
+        err = capfd.readouterr().err
+        assert f"/tasks/{tid}" in err and "200" in err
+        assert TEST_SK not in err
+    finally:
+        logger = logging.getLogger("pulumi_dms_tasks")
+        for h in list(logger.handlers):
+            logger.removeHandler(h)
+        logger.setLevel(logging.NOTSET)
