@@ -174,7 +174,7 @@ class AkSkAuth(AuthBase):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[object, ...]:
         # Refuse to be pickled: a pickled signer would put the secret into Pulumi state.
         raise TypeError("AkSkAuth holds credentials and cannot be pickled")
 
@@ -212,7 +212,7 @@ class AkSkAuth(AuthBase):
         for name, value in list(request.headers.items()):
             # http.client would send a str as latin-1; the signature covers its UTF-8 bytes.
             if isinstance(value, str) and not value.isascii():
-                request.headers[name] = value.encode("utf-8")
+                request.headers[name] = value.encode("utf-8")  # type: ignore[assignment]
         return request
 
 

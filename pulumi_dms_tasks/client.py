@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import requests
 from pydantic import ValidationError
+from urllib3.exceptions import ReadTimeoutError
 
 from ._constants import API_TIME_FORMAT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, LIST_PAGE_LIMIT
 from ._version import __version__
@@ -145,7 +146,9 @@ class DmsClient:
         except requests.Timeout as exc:
             raise TransportError(operation, f"timed out ({_short(exc)})", context=context) from exc
         except requests.ConnectionError as exc:
-            raise TransportError(operation, f"connection failed ({_short(exc)})", context=context) from exc
+            # With a Retry, requests reports an exhausted read timeout as a ConnectionError.
+            kind = "timed out" if _is_read_timeout(exc) else "connection failed"
+            raise TransportError(operation, f"{kind} ({_short(exc)})", context=context) from exc
         except requests.RequestException as exc:
             raise TransportError(operation, _short(exc), context=context) from exc
         request_id = response.headers.get("X-Request-Id")
@@ -159,7 +162,7 @@ class DmsClient:
     def _json(self, operation: str, response: requests.Response, context: Mapping[str, Any]) -> Any:
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             raise InvalidResponseError(
                 operation,
                 f"body is not JSON: {response.text[:120]!r}",
@@ -227,13 +230,16 @@ class DmsClient:
             query = {**params, "start": start, "limit": page_size}
             response = self._request("list_tasks", "GET", f"/instances/{instance_id}/tasks", params=query, context=context)
             page: TaskList = self._parse("list_tasks", response, TaskList, context)
+            fresh = 0
             for task in page.tasks:
                 # A task created between two pages shifts the window; do not yield it twice.
                 if task.id not in seen:
                     seen.add(task.id)
+                    fresh += 1
                     yield task.model_copy(update={"instance_id": instance_id})
             start += len(page.tasks)
-            if not page.tasks or start - 1 >= page.task_count:
+            # A page of nothing new means the server is repeating itself: stop rather than loop.
+            if not page.tasks or start - 1 >= page.task_count or not fresh:
                 return
 
     def list_tasks(
@@ -333,9 +339,15 @@ def _newer(a: Task, b: Task) -> bool:
     return (a.created_at or floor) > (b.created_at or floor)
 
 
+def _is_read_timeout(exc: requests.ConnectionError) -> bool:
+    inner = exc.args[0] if exc.args else None
+    return isinstance(getattr(inner, "reason", inner), ReadTimeoutError)
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc)
-    return text if len(text) <= 300 else text[:297] + "..."
+    # Keep both ends: urllib3 puts the root cause ("Connection refused", "Read timed out") last.
+    return text if len(text) <= 300 else text[:120] + " ... " + text[-175:]
 
 
 def parse_body(
@@ -367,7 +379,7 @@ def _api_error(operation: str, response: requests.Response, context: Mapping[str
     code = message = body_request_id = None
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
         inner = body.get("error") if isinstance(body.get("error"), dict) else body

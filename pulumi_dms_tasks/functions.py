@@ -17,7 +17,7 @@ from .client import DmsClient
 from .errors import DmsError, InvalidInputError
 from .models import Task
 from .outputs import task_outputs
-from .validation import parse_duration, validate_id, validate_task_name
+from .validation import parse_duration, parse_time, validate_id, validate_task_name
 
 __all__ = [
     "GetBackgroundTaskResult",
@@ -168,8 +168,10 @@ def list_background_tasks(
     validate_id(instance_id, "instance_id")
     if name is not None:
         validate_task_name(name, "name")
+    begin = parse_time(begin_time, "begin_time") if begin_time is not None else None
+    end = parse_time(end_time, "end_time") if end_time is not None else None
     with _client(region, project_id, endpoint) as client:
-        tasks = client.list_tasks(instance_id, begin_time=begin_time, end_time=end_time)
+        tasks = client.list_tasks(instance_id, begin_time=begin, end_time=end)
     return ListBackgroundTasksResult(
         instance_id=instance_id,
         tasks=[GetBackgroundTaskResult.from_task(t, instance_id) for t in tasks if name is None or t.name == name],

@@ -135,7 +135,7 @@ class Task(BaseModel):
             return None
         try:
             parsed = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return parsed if isinstance(parsed, dict) else None
 

@@ -81,7 +81,7 @@ class ClientSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     verify: bool | str = True
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("ClientSettings holds credentials and cannot be pickled")
 
 
@@ -158,7 +158,8 @@ def resolve_settings(
     if region_value is not None:
         region_value = validate_region(region_value, region_src or "region")
 
-    endpoint_value, endpoint_src = pick("endpoint")
+    # Not pick(): it would take HW_DMS_ENDPOINT before the huaweicloud:endpoints stack config.
+    endpoint_value, endpoint_src = (None, None) if _blank(endpoint) else (endpoint, "endpoint")
     if endpoint_value is None:
         from_config = _endpoint_from_config(lookup("huaweicloud:endpoints"))
         if from_config is not None:
@@ -185,7 +186,7 @@ def resolve_settings(
         )
     project_value = validate_id(project_value, project_src or "project_id")
 
-    ak_value, _ = pick("ak")
+    ak_value, ak_src = pick("ak")
     sk_value, _ = pick("sk")
     if ak_value is None or sk_value is None:
         missing = "access key" if ak_value is None else "secret key"
@@ -193,7 +194,16 @@ def resolve_settings(
             f"no {missing}: set stack config huaweicloud:accessKey and huaweicloud:secretKey (as a secret), "
             "or HW_ACCESS_KEY and HW_SECRET_KEY"
         )
-    token_value, _ = pick("security_token")
+    # A temporary token belongs to the keys it was issued with: take it from the same place only.
+    token_value: Any = security_token if not _blank(security_token) else None
+    if token_value is None:
+        token_source = {
+            _CONFIG["ak"]: lambda: lookup(_CONFIG["security_token"]),
+            "HW_ACCESS_KEY": lambda: environ.get("HW_SECURITY_TOKEN"),
+            "HUAWEICLOUD_SDK_AK": lambda: environ.get("HUAWEICLOUD_SDK_SECURITY_TOKEN"),
+        }.get(ak_src or "")
+        candidate = token_source() if token_source is not None else None
+        token_value = None if _blank(candidate) else candidate
 
     retries_value, retries_src = pick("max_retries")
     retries = (

@@ -28,7 +28,7 @@ __all__ = [
 
 _ID_RE = re.compile(r"[A-Za-z0-9_.:-]+")
 _REGION_RE = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
-_DURATION_RE = re.compile(r"(?:(\d+(?:\.\d+)?)\s*(h|m|s|ms))", re.IGNORECASE)
+_DURATION_RE = re.compile(r"(?:(\d+(?:\.\d+)?)\s*(ms|h|m|s))", re.IGNORECASE)  # "ms" before "m"
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _ID_EXPECTED = (
     f"a non-empty string of letters, digits, '-', '_', '.' or ':' (at most {MAX_ID_LENGTH} characters, "

@@ -35,3 +35,52 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         if key.startswith(("HW_", "CLOUD_SDK_", "HUAWEICLOUD_SDK_")):
             monkeypatch.delenv(key, raising=False)
     return monkeypatch
+
+
+# -- fault-suite counter ---------------------------------------------------------------------------
+# Tests marked ``fault_cases(n)`` inject faults into the emulator; tests marked ``bad_input_cases(n)``
+# check inputs refused before any request. At the end of the run one summary line reports what
+# actually ran: faults the emulator served (its ``faults_served`` counter, read before the emulator
+# fixture resets; the marker's ``n`` when the test has no emulator) and bad-input cases that passed.
+
+_FAULT_SUITE_KEY = pytest.StashKey[dict]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fault_cases(n): the test injects n faults into the emulator")
+    config.addinivalue_line("markers", "bad_input_cases(n): the test checks n inputs refused before any request")
+    config.stash[_FAULT_SUITE_KEY] = {"faults": 0, "bad_inputs": 0, "marked": 0}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.passed:
+        return
+    counts = item.config.stash.get(_FAULT_SUITE_KEY, None)
+    if counts is None:
+        return
+    fault_mark = item.get_closest_marker("fault_cases")
+    if fault_mark is not None:
+        counts["marked"] += 1
+        served = None
+        emu = getattr(item, "funcargs", {}).get("emulator")
+        if emu is not None:
+            try:
+                served = int(emu.request_counts()["faults_served"])
+            except Exception:  # noqa: BLE001 - counting must never fail a run
+                served = None
+        counts["faults"] += served if served is not None else int(fault_mark.args[0] if fault_mark.args else 1)
+    bad_mark = item.get_closest_marker("bad_input_cases")
+    if bad_mark is not None:
+        counts["marked"] += 1
+        counts["bad_inputs"] += int(bad_mark.args[0] if bad_mark.args else 1)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    counts = config.stash.get(_FAULT_SUITE_KEY, None)
+    if counts and counts["marked"] and not hasattr(config, "workerinput"):
+        terminalreporter.write_line(
+            f"fault suite: {counts['faults']} faults injected, {counts['bad_inputs']} bad inputs refused"
+        )

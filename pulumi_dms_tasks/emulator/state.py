@@ -176,7 +176,7 @@ class Store:
         """Pop the oldest queued fault that matches ``operation`` (FIFO), if any."""
         with self._lock:
             for item in self._faults:
-                fault, _remaining = item
+                fault: Fault = item[0]
                 if fault.matches(operation):
                     item[1] -= 1
                     if item[1] <= 0:
