@@ -28,6 +28,8 @@ setup(
         "test": [
             "pytest>=8",
             "pytest-timeout>=2.3",
+            "mypy>=1.10",
+            "types-requests",
             "hypothesis>=6.100",
             "huaweicloudsdkcore==3.1.219",
             "huaweicloudsdkkafka==3.1.219",

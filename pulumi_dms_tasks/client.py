@@ -84,6 +84,7 @@ class DmsClient:
         )
         s = self._settings
         self._session = build_session(
+            endpoint=s.endpoint,
             max_retries=s.max_retries, verify=s.verify, user_agent=USER_AGENT, project_id=s.project_id
         )
         self._session.auth = AkSkAuth(s.ak, s.sk, s.security_token, clock=clock)
@@ -104,7 +105,7 @@ class DmsClient:
     def __repr__(self) -> str:
         return f"DmsClient(endpoint={self.endpoint!r}, project_id={self.project_id!r}, ak={self._settings.ak!r})"
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("DmsClient holds credentials and cannot be pickled")
 
     def close(self) -> None:
@@ -282,7 +283,8 @@ class DmsClient:
             if exc.status in (400, 404):
                 return None
             raise
-        return self._parse("task_progress", response, TaskProgress, context)
+        progress: TaskProgress = self._parse("task_progress", response, TaskProgress, context)
+        return progress
 
     def delete_task(self, instance_id: str, task_id: str) -> None:
         """Delete a task's record (not the operation itself). Never retried."""
@@ -382,7 +384,7 @@ def _api_error(operation: str, response: requests.Response, context: Mapping[str
     except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
-        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        inner: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else body
         code = inner.get("error_code") or inner.get("errorCode") or inner.get("code")
         message = inner.get("error_msg") or inner.get("errorMsg") or inner.get("message")
         body_request_id = inner.get("request_id")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .models import Task
+if TYPE_CHECKING:
+    from .models import Task
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "task_outputs"]
 
@@ -38,7 +39,7 @@ OUTPUT_KEYS = (
 )
 
 
-def task_outputs(task: Task, instance_id: str) -> dict[str, Any]:
+def task_outputs(task: "Task", instance_id: str) -> dict[str, Any]:
     """The output values of a task: strings as the API gives them, params parsed."""
     return {
         "task_id": task.id,

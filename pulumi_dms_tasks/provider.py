@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -27,9 +27,7 @@ from pulumi.dynamic import (
 )
 
 from ._constants import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
-from .client import DmsClient
 from .errors import DmsError, InvalidInputError, NotFoundError
-from .models import Task
 from .outputs import INPUT_KEYS, task_outputs
 from .settings import resolve_settings
 from .validation import (
@@ -41,7 +39,13 @@ from .validation import (
     validate_region,
     validate_task_name,
 )
-from .waiting import WaitProgress
+
+if TYPE_CHECKING:
+    # requests and pydantic load on the first call that needs the API, not when the engine
+    # unpickles this provider (every provider process does, even for a preview).
+    from .client import DmsClient
+    from .models import Task
+    from .waiting import WaitProgress
 
 __all__ = ["BackgroundTaskProvider", "validate_inputs", "parse_resource_id"]
 
@@ -128,7 +132,7 @@ class _Reporter:
         self.heartbeat = heartbeat
         self.last_line = 0.0
 
-    def __call__(self, event: WaitProgress) -> None:
+    def __call__(self, event: "WaitProgress") -> None:
         now = time.monotonic()
         if event.status_changed or event.polls == 1 or now - self.last_line >= self.heartbeat:
             self.last_line = now
@@ -152,7 +156,7 @@ class BackgroundTaskProvider(ResourceProvider):
         self._clients: dict[tuple[Any, ...], DmsClient] = {}
         self._lock = threading.Lock()
 
-    def _client(self, props: dict[str, Any]) -> DmsClient:
+    def _client(self, props: dict[str, Any]) -> "DmsClient":
         config = getattr(self, "_config", None)
         if not hasattr(self, "_lock"):
             self._clients, self._lock = {}, threading.Lock()
@@ -164,6 +168,8 @@ class BackgroundTaskProvider(ResourceProvider):
         )
         key = (settings.endpoint, settings.project_id, settings.ak, settings.sk, settings.security_token,
                settings.verify, settings.max_retries)
+        from .client import DmsClient
+
         with self._lock:
             client = self._clients.get(key)
             if client is None:
@@ -194,16 +200,25 @@ class BackgroundTaskProvider(ResourceProvider):
         high_raw = props.get("max_poll_interval")
         high = parse_duration(high_raw, "max_poll_interval") if high_raw else max(low, DEFAULT_MAX_POLL_INTERVAL)
         started = time.monotonic()
-        task = self._resolve(client, props, wait=wait, timeout=timeout, poll=low)
-        if wait and not task.succeeded:
-            remaining = max(0.001, timeout - (time.monotonic() - started))
+        found: "Task | None" = None
+        if props.get("task_id"):
+            task_id, name = props["task_id"], ""
+        else:
+            found = self._find_by_name(client, props, wait=wait, timeout=timeout, poll=low)
+            task_id, name = found.id, found.name
+        if not wait:
+            task = found or client.show_task(instance_id, task_id)
+        elif found is not None and found.succeeded:
+            task = found
+        else:
+            # The wait itself tolerates the first 404s of a just-created task.
             task = client.wait_for_task(
                 instance_id,
-                task.id,
-                timeout=remaining,
+                task_id,
+                timeout=max(0.001, timeout - (time.monotonic() - started)),
                 poll_interval=low,
                 max_poll_interval=high,
-                on_progress=_Reporter(f"{instance_id}/{task.id}" + (f" ({task.name})" if task.name else "")),
+                on_progress=_Reporter(f"{instance_id}/{task_id}" + (f" ({name})" if name else "")),
             )
         outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
         return CreateResult(id_=f"{instance_id}/{task.id}", outs=outs)
@@ -238,13 +253,9 @@ class BackgroundTaskProvider(ResourceProvider):
         if problems:
             raise InvalidInputError(problems[0][0], "; ".join(reason for _, reason in problems), show_value=False)
 
-    def _resolve(self, client: DmsClient, props: dict[str, Any], *, wait: bool, timeout: float, poll: float) -> Task:
+    def _find_by_name(self, client: "DmsClient", props: dict[str, Any], *, wait: bool, timeout: float, poll: float) -> "Task":
+        """The newest task of ``task_name``; with ``wait``, keep looking until one appears."""
         instance_id = props["instance_id"]
-        if props.get("task_id"):
-            if not wait:
-                return client.show_task(instance_id, props["task_id"])
-            # The wait itself tolerates the first 404s of a just-created task.
-            return Task(id=props["task_id"], status="", instance_id=instance_id)
         name = props["task_name"]
         since = props.get("since")
         deadline = time.monotonic() + (timeout if wait else 0)

@@ -197,12 +197,13 @@ def resolve_settings(
     # A temporary token belongs to the keys it was issued with: take it from the same place only.
     token_value: Any = security_token if not _blank(security_token) else None
     if token_value is None:
-        token_source = {
-            _CONFIG["ak"]: lambda: lookup(_CONFIG["security_token"]),
-            "HW_ACCESS_KEY": lambda: environ.get("HW_SECURITY_TOKEN"),
-            "HUAWEICLOUD_SDK_AK": lambda: environ.get("HUAWEICLOUD_SDK_SECURITY_TOKEN"),
-        }.get(ak_src or "")
-        candidate = token_source() if token_source is not None else None
+        candidate: Any = None
+        if ak_src == _CONFIG["ak"]:
+            candidate = lookup(_CONFIG["security_token"])
+        elif ak_src == "HW_ACCESS_KEY":
+            candidate = environ.get("HW_SECURITY_TOKEN")
+        elif ak_src == "HUAWEICLOUD_SDK_AK":
+            candidate = environ.get("HUAWEICLOUD_SDK_SECURITY_TOKEN")
         token_value = None if _blank(candidate) else candidate
 
     retries_value, retries_src = pick("max_retries")

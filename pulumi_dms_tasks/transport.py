@@ -8,6 +8,7 @@ starts an attempt that could not finish before it.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -16,6 +17,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
@@ -96,9 +98,17 @@ def make_retry(max_retries: int) -> DeadlineRetry:
     )
 
 
-def build_session(*, max_retries: int, verify: bool | str, user_agent: str, project_id: str) -> requests.Session:
+def build_session(
+    *, endpoint: str, max_retries: int, verify: bool | str, user_agent: str, project_id: str
+) -> requests.Session:
     """A session with the retry adapter mounted for http and https and the fixed headers set."""
     session = requests.Session()
+    # The endpoint never changes: read proxy and CA-bundle settings from the environment once
+    # instead of on every request (that lookup was ~15% of a loopback call).
+    session.trust_env = False
+    session.proxies.update(get_environ_proxies(endpoint))
+    if verify is True:
+        verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     adapter = HTTPAdapter(max_retries=make_retry(max_retries), pool_connections=4, pool_maxsize=POOL_MAXSIZE)
     session.mount("https://", adapter)
     session.mount("http://", adapter)

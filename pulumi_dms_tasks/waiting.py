@@ -152,6 +152,11 @@ class _State:
     not_found: int = 0
     invalid: int = 0
     progress_supported: bool = True
+    # The progress API's estimate: polls aim at it and the API is asked again only once it passed.
+    last_info: TaskProgress | None = None
+    expected_end: float | None = None
+    last_remain: int | None = None
+    attempt: int = 0
     unknown_logged: set[str] = field(default_factory=set)
 
 
@@ -240,19 +245,14 @@ def wait_until_terminal(
             if outcome is Outcome.UNKNOWN and task.status not in state.unknown_logged:
                 state.unknown_logged.add(task.status)
                 log.warning("task %s reports undocumented status %r; still waiting", task_id, task.status)
-            if progress is not None and state.progress_supported and clock() < end:
-                try:
-                    info = progress(end)
-                except DmsError as exc:
-                    # Progress is optional: never let it break a wait.
-                    log.debug("progress for task %s unavailable: %s", task_id, exc)
-                    info = None
-                    if isinstance(exc, ApiError) and 400 <= exc.status < 500 and exc.status != 429:
-                        state.progress_supported = False
-                if info is not None:
-                    percentage, remain = info.progress_percentage, info.remain_time
-                    current = info.current_step
-                    step = current.name if current else None
+            if progress is not None and state.progress_supported and clock() < end and _estimate_stale(
+                state, task.status, previous_status, clock()
+            ):
+                _refresh_estimate(state, progress, end, clock, task_id)
+            if state.last_info is not None:
+                percentage = state.last_info.progress_percentage
+                current = state.last_info.current_step
+                step = current.name if current else None
 
         now = clock()
         elapsed = now - start
@@ -261,7 +261,13 @@ def wait_until_terminal(
             _report(on_progress, instance_id, task_id, status, previous_status, state, elapsed,
                     percentage=percentage, remain=remain, step=step, error=error_text)
             raise _timeout(instance_id, task_id, policy, elapsed, state)
-        delay = policy.next_delay(state.polls - 1, rng, remain)
+        if state.expected_end is not None and state.expected_end > now:
+            remain = int(state.expected_end - now + 0.999)
+            state.attempt = 0
+        else:
+            remain = None
+            state.attempt += 1
+        delay = policy.next_delay(state.attempt - 1 if remain is None else 0, rng, remain)
         retry_after = getattr(state.last_error, "retry_after", None)
         if retry_after:
             delay = max(delay, float(retry_after))
@@ -274,6 +280,39 @@ def wait_until_terminal(
         previous_status = status if status is not None else previous_status
         if not pause(delay):
             raise _timeout(instance_id, task_id, policy, clock() - start, state, cancelled=True)
+
+
+def _estimate_stale(state: _State, status: str, previous_status: str | None, now: float) -> bool:
+    """Ask the progress API on the first pending poll, on a status change, or when the estimate ran out."""
+    if state.last_info is None or status != previous_status:
+        return True
+    if state.expected_end is not None and now >= state.expected_end:
+        # A task past its estimate that said "0 s left" has nothing new to tell: back off instead.
+        return bool(state.last_remain)
+    return False
+
+
+def _refresh_estimate(
+    state: _State,
+    progress: Callable[[float], TaskProgress | None],
+    end: float,
+    clock: Callable[[], float],
+    task_id: str,
+) -> None:
+    try:
+        info = progress(end)
+    except DmsError as exc:
+        # Progress is optional: never let it break a wait.
+        log.debug("progress for task %s unavailable: %s", task_id, exc)
+        if isinstance(exc, ApiError) and 400 <= exc.status < 500 and exc.status != 429:
+            state.progress_supported = False
+        return
+    if info is None:
+        state.progress_supported = False  # this task has no progress record
+        return
+    state.last_info = info
+    state.last_remain = info.remain_time
+    state.expected_end = clock() + info.remain_time if info.remain_time is not None and info.remain_time > 0 else None
 
 
 def _report(

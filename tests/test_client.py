@@ -533,3 +533,19 @@ def test_client_repr_and_pickling_keep_the_secret(emulator: EmulatorHandle, clie
     assert emulator.url in text and TEST_PROJECT in text and TEST_AK in text and TEST_SK not in text
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(client)
+
+
+def test_proxy_environment_is_read_once_and_honoured(emulator: EmulatorHandle, clean_env: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY/NO_PROXY at construction decide the route; later changes do not affect the client."""
+    tid = emulator.add_task("inst-proxy")
+    clean_env.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port
+    clean_env.delenv("NO_PROXY", raising=False)
+    clean_env.delenv("no_proxy", raising=False)
+    with client_for(emulator) as proxied:
+        with pytest.raises(TransportError) as info:
+            proxied.show_task("inst-proxy", tid)
+        assert "connection failed" in str(info.value)
+    clean_env.setenv("NO_PROXY", "127.0.0.1")
+    with client_for(emulator) as direct:
+        clean_env.delenv("NO_PROXY")
+        assert direct.show_task("inst-proxy", tid).id == tid

@@ -255,3 +255,33 @@ def test_policy_rejects_bad_settings(kwargs: dict, field: str) -> None:
     with pytest.raises(InvalidInputError) as info:
         WaitPolicy(**kwargs)
     assert info.value.field == field
+
+
+def test_progress_is_asked_again_only_when_the_estimate_runs_out() -> None:
+    """An accurate 60 s estimate costs one progress call; polls land on the estimate, not every 5 s."""
+    ft = FakeTime()
+    fetch = scripted(ft, [(0, "EXECUTING"), (60, "SUCCESS")])
+    asked: list[float] = []
+
+    def progress(_end: float) -> TaskProgress:
+        asked.append(ft.now - 1000.0)
+        return TaskProgress(progress_percentage=0, remain_time=max(0, 60 - int(ft.now - 1000.0)), step_list=[])
+
+    run(ft, fetch, WaitPolicy(timeout=300, poll_interval=5, max_poll_interval=30), progress=progress)
+    assert asked == [0]
+    assert fetch.calls == [0, 30, 60]
+
+
+def test_an_estimate_that_runs_out_is_refreshed() -> None:
+    """When the task outlives its estimate, the progress API is asked again for a new one."""
+    ft = FakeTime()
+    fetch = scripted(ft, [(0, "EXECUTING"), (50, "SUCCESS")])
+    asked: list[float] = []
+
+    def progress(_end: float) -> TaskProgress:
+        asked.append(ft.now - 1000.0)
+        return TaskProgress(progress_percentage=50, remain_time=20, step_list=[])  # always "20 s left"
+
+    run(ft, fetch, WaitPolicy(timeout=300, poll_interval=5, max_poll_interval=30), progress=progress)
+    assert asked[:3] == [0, 20, 40]
+    assert fetch.calls[-1] == 60
