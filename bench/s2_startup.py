@@ -13,6 +13,8 @@ TEMPLATE = "import time, pulumi.dynamic; t=time.perf_counter(); {stmt}; print(ti
 STATEMENTS = {
     # What the provider process unpickles.
     "ours": "import pulumi_dms_tasks.provider",
+    # What the first create/read adds on top (the client imports requests and pydantic lazily).
+    "ours_full": "import pulumi_dms_tasks.provider, pulumi_dms_tasks.client",
     "vendor": "import huaweicloudsdkkafka.v2; from huaweicloudsdkkafka.v2 import KafkaClient, ShowBackgroundTaskRequest",
 }
 
@@ -27,9 +29,9 @@ def run(*, reps: int = 7) -> list[Row]:
     print(f"\n## 2. Start-up: import time added after `import pulumi.dynamic` (goal: ours/vendor <= {GOAL})")
     for stmt in STATEMENTS.values():  # warm the OS page cache and .pyc files; discarded
         _once(stmt)
-    samples: dict[str, list[float]] = {"ours": [], "vendor": []}
+    samples: dict[str, list[float]] = {"ours": [], "vendor": [], "ours_full": []}
     for i in range(reps):
-        order = ("ours", "vendor") if i % 2 == 0 else ("vendor", "ours")
+        order = ("ours", "vendor", "ours_full") if i % 2 == 0 else ("ours_full", "vendor", "ours")
         for name in order:
             samples[name].append(_once(STATEMENTS[name]))
     med_o, med_v = statistics.median(samples["ours"]), statistics.median(samples["vendor"])
@@ -37,7 +39,11 @@ def run(*, reps: int = 7) -> list[Row]:
     print(f"ours   `{STATEMENTS['ours']}`: {describe(samples['ours'], 1000, ' ms', 1)}")
     print(f"vendor `{STATEMENTS['vendor']}`: {describe(samples['vendor'], 1000, ' ms', 1)}")
     print(f"ratio ours/vendor = {ratio:.2f} -> {verdict(ratio <= GOAL)}")
+    med_f = statistics.median(samples["ours_full"])
+    print(f"ours incl. client `{STATEMENTS['ours_full']}`: {describe(samples['ours_full'], 1000, ' ms', 1)}")
+    full = Row("2b. same, incl. the client (paid by the first create/read)", f"{med_f * 1000:.1f} ms",
+               f"{med_v * 1000:.1f} ms", f"{med_f / med_v:.2f}", "info", "n/a")
     return [Row("2. import time added after pulumi.dynamic", f"{med_o * 1000:.1f} ms", f"{med_v * 1000:.1f} ms",
                 f"{ratio:.2f} ({min(samples['ours']) / max(samples['vendor']):.2f}–"
                 f"{max(samples['ours']) / min(samples['vendor']):.2f})",
-                f"<= {GOAL}", verdict(ratio <= GOAL))]
+                f"<= {GOAL}", verdict(ratio <= GOAL)), full]
