@@ -15,6 +15,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from pulumi.output import Unknown
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -58,7 +59,8 @@ REPLACE_KEYS = ("instance_id", "task_id", "task_name", "since", "region", "proje
 
 
 def _known(value: Any) -> bool:
-    return value is not None and value != UNKNOWN
+    # The engine sends unknowns as pulumi.output.Unknown (check/diff) or as the sentinel string.
+    return value is not None and not isinstance(value, Unknown) and value != UNKNOWN
 
 
 def _enable_logging(level: str | None) -> None:

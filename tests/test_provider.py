@@ -154,6 +154,11 @@ def test_check_reports_failures_and_tolerates_unknowns(provider) -> None:
     assert {"instance_id", "timeout", "wait", "task_id"} <= bad
     ok = provider.check({}, {"instance_id": UNKNOWN, "task_id": UNKNOWN, "timeout": "5m"})
     assert ok.failures == []
+    from pulumi.output import UNKNOWN as UNKNOWN_VALUE
+
+    also_ok = provider.check({}, {"instance_id": "inst", "task_id": UNKNOWN_VALUE, "poll_interval": UNKNOWN_VALUE,
+                                  "max_poll_interval": "10s"})
+    assert also_ok.failures == []
 
 
 def test_missing_credentials_is_a_configuration_error(emulator, clean_env) -> None:

@@ -176,3 +176,22 @@ def test_config_secret_key_is_encrypted_and_absent_from_our_resources(make_stack
     for res in revealed["deployment"]["resources"]:
         if res["type"].startswith("pulumi-python:dynamic"):
             assert TEST_SK not in json.dumps(res)
+
+
+def unknown_input_program() -> None:
+    config = pulumi.Config("test")
+    first = LocalFile("first", path=os.path.join(config.require("outputDir"), "first.txt"), content="x")
+    # Unknown until `first` exists: preview must accept it without errors.
+    task_id = first.written_at.apply(lambda _: config.require("taskId"))
+    task = BackgroundTask("task", instance_id=config.require("instanceId"), task_id=task_id, poll_interval="0.5s")
+    pulumi.export("status", task.status)
+
+
+def test_unknown_inputs_during_preview_are_accepted(make_stack, emulator) -> None:
+    """A task id that is unknown at preview time passes check; `up` then resolves and waits."""
+    tid = emulator.add_task("inst-e2e", timeline=[{"status": "SUCCESS", "after": 0}])
+    runner = make_stack(unknown_input_program, config={"test:instanceId": "inst-e2e", "test:taskId": tid})
+    preview = runner.stack.preview(color="never")
+    assert preview.change_summary.get("create") == 3
+    runner.stack.up(color="never")
+    assert runner.outputs_json()["status"] == "SUCCESS"
