@@ -9,7 +9,6 @@ Arguments are validated before any request. Transport retries live in the sessio
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -404,8 +403,3 @@ def _api_error(operation: str, response: requests.Response, context: Mapping[str
         context=context,
         retry_after=retry_after,
     )
-
-
-def dumps_params(params: Any) -> str:
-    """Compact JSON the way the API stores ``params``."""
-    return json.dumps(params, separators=(",", ":"))

@@ -111,6 +111,10 @@ def get_background_task(
         validate_id(task_id, "task_id")
     else:
         validate_task_name(task_name, "task_name")
+    if since is not None:
+        if task_name is None:
+            raise InvalidInputError("since", "only together with task_name", show_value=False)
+        parse_time(since, "since")
     parse_duration(timeout, "timeout")
     parse_duration(poll_interval, "poll_interval")
     with _client(region, project_id, endpoint) as client:
