@@ -29,7 +29,7 @@ from pulumi.dynamic import (
 
 from ._constants import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
 from .errors import DmsError, InvalidInputError, NotFoundError
-from .outputs import INPUT_KEYS, task_outputs
+from .outputs import INPUT_KEYS, OUTPUT_KEYS, task_outputs
 from .settings import resolve_settings
 from .validation import (
     parse_duration,
@@ -187,7 +187,10 @@ class BackgroundTaskProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Identity inputs replace; wait settings update in place (with no API call)."""
-        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
+        # olds are the previous outputs: with task_name, "task_id" there is the task that was found,
+        # not an input, so it is compared only when the new inputs name a task id.
+        by_name = news.get("task_id") is None and news.get("task_name") is not None
+        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k) and not (by_name and k == "task_id")]
         replaces = [k for k in changed if k in REPLACE_KEYS]
         return DiffResult(changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False)
 
@@ -242,7 +245,8 @@ class BackgroundTaskProvider(ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only wait settings changed: keep the task's outputs, record the new inputs."""
-        return UpdateResult({**olds, **{k: news.get(k) for k in INPUT_KEYS}})
+        recorded = {k: news.get(k) for k in INPUT_KEYS if not (k in OUTPUT_KEYS and news.get(k) is None)}
+        return UpdateResult({**olds, **recorded})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to do: the task record is never deleted in the cloud."""

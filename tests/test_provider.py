@@ -203,3 +203,17 @@ def test_debug_logging_to_stderr_hides_secrets(emulator, clean_env, capfd) -> No
         for h in list(logger.handlers):
             logger.removeHandler(h)
         logger.setLevel(logging.NOTSET)
+
+
+def test_by_name_resource_is_stable_across_runs(provider, emulator) -> None:
+    """A task_name resource does not diff against its own found task id, and update keeps that id."""
+    emulator.add_task("inst-p", name="changeRetentionPolicy")
+    news = props(task_name="changeRetentionPolicy", wait=False)
+    outs = provider.create(dict(news)).outs
+    assert provider.diff("x", outs, dict(news)).changes is False
+    relaxed = provider.diff("x", outs, {**news, "timeout": 60})
+    assert relaxed.changes and relaxed.replaces == []
+    updated = provider.update("x", outs, {**news, "timeout": 60}).outs
+    assert updated["task_id"] == outs["task_id"] and updated["timeout"] == 60
+    renamed = provider.diff("x", outs, {**news, "task_name": "modifyAutoTopic"})
+    assert renamed.replaces == ["task_name"]

@@ -43,6 +43,8 @@ def test_latest_by_name_example(make_stack, emulator) -> None:
     runner.stack.up(color="never")
     out = runner.outputs_json()
     assert out["task_id"] == newest and out["status"] == "SUCCESS" and out["params"] == {"which": "new"}
+    again = runner.stack.up(color="never")  # same inputs: the found task is kept, nothing replaced
+    assert set(again.summary.resource_changes) == {"same"}
 
 
 def test_read_as_data_example_reads_during_preview(make_stack, emulator) -> None:
