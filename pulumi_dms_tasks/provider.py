@@ -238,7 +238,9 @@ class BackgroundTaskProvider(ResourceProvider):
             return ReadResult(None, {})  # gone: the engine drops it (refresh) or reports it (get)
         inputs = {k: props.get(k) for k in INPUT_KEYS if props.get(k) is not None}
         inputs.setdefault("instance_id", instance_id)
-        if "task_name" not in inputs:
+        if "task_name" in inputs:
+            inputs.pop("task_id", None)  # the found task is an output, not an input
+        else:
             inputs.setdefault("task_id", task_id)
         outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
         return ReadResult(id_, outs, inputs)
