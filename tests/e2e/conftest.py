@@ -44,6 +44,7 @@ def make_stack(pulumi_cli: Path, emulator: Any, tmp_path: Path) -> Iterator[Call
         credentials: str = "config",
         env: dict[str, str] | None = None,
         project: str = "e2e",
+        endpoint: str | None = None,
     ) -> stackrun.StackRunner:
         extra_env = dict(env or {})
         base: dict[str, Any] = {"huaweicloud:projectId": TEST_PROJECT}
@@ -60,7 +61,7 @@ def make_stack(pulumi_cli: Path, emulator: Any, tmp_path: Path) -> Iterator[Call
         )
         runner.set_config({**base, "test:outputDir": str(tmp_path / "out"), **(config or {})},
                           secret=("huaweicloud:secretKey",))
-        runner.set_path_config("huaweicloud:endpoints.dms", emulator.url)
+        runner.set_path_config("huaweicloud:endpoints.dms", endpoint or emulator.url)
         return runner
 
     yield build

@@ -12,7 +12,8 @@ from pulumi import automation as auto
 
 from local_file import LocalFile
 from pulumi_dms_tasks import BackgroundTask
-from tests.conftest import TEST_SK
+from pulumi_dms_tasks.emulator import run_emulator
+from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 RUNNING_THEN = [{"status": "EXECUTING", "after": 0}]
 
@@ -152,17 +153,18 @@ def test_update_of_wait_settings_makes_no_api_call(make_stack, emulator) -> None
     assert emulator.request_counts()["total"] == before
 
 
-def test_secrets_never_in_state(make_stack, emulator) -> None:
-    """With credentials from the environment, no export (even --show-secrets) holds the SK or token."""
-    emulator_token = None
-    tid = emulator.add_task("inst-e2e", timeline=[{"status": "SUCCESS", "after": 0}])
-    runner = make_stack(gated_program, config={"test:instanceId": "inst-e2e", "test:taskId": tid},
-                        credentials="env")
-    runner.stack.up(color="never")
+def test_secrets_never_in_state(make_stack) -> None:
+    """With AK/SK/token from the environment, no export (even --show-secrets) holds the SK or the token."""
+    token = "temporary-token/+=Secret-0123456789"
+    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, security_token=token) as emu:
+        tid = emu.add_task("inst-e2e", timeline=[{"status": "SUCCESS", "after": 0}])
+        runner = make_stack(gated_program, config={"test:instanceId": "inst-e2e", "test:taskId": tid},
+                            credentials="env", env={"HW_SECURITY_TOKEN": token}, endpoint=emu.url)
+        runner.stack.up(color="never")
+        assert emu.request_counts()["rejected"] == 0  # the token really was sent and checked
     for show in (False, True):
         exported = runner.export(show_secrets=show)
-        assert TEST_SK not in exported
-        assert emulator_token is None or emulator_token not in exported
+        assert TEST_SK not in exported and token not in exported
     assert runner.outputs_json()["status"] == "SUCCESS"
 
 
