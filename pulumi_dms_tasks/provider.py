@@ -122,6 +122,11 @@ def parse_resource_id(resource_id: str) -> tuple[str, str]:
     return validate_id(instance_id, "id (instance part)"), validate_id(task_id, "id (task part)")
 
 
+def _label(resource_name: Any, instance_id: str, task_id: str, name: str) -> str:
+    where = f"{instance_id}/{task_id}" + (f" {name}" if name else "")
+    return f"{resource_name} ({where})" if isinstance(resource_name, str) and resource_name else where
+
+
 class _Reporter:
     """Shows a long wait to the person running ``pulumi up``.
 
@@ -223,9 +228,11 @@ class BackgroundTaskProvider(ResourceProvider):
                 timeout=max(0.001, timeout - (time.monotonic() - started)),
                 poll_interval=low,
                 max_poll_interval=high,
-                on_progress=_Reporter(f"{instance_id}/{task_id}" + (f" ({name})" if name else "")),
+                on_progress=_Reporter(_label(props.get("resource_name"), instance_id, task_id, name)),
             )
         outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
+        if props.get("resource_name") is not None:
+            outs["resource_name"] = props["resource_name"]
         return CreateResult(id_=f"{instance_id}/{task.id}", outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -243,6 +250,8 @@ class BackgroundTaskProvider(ResourceProvider):
         else:
             inputs.setdefault("task_id", task_id)
         outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
+        if props.get("resource_name") is not None:
+            outs["resource_name"] = props["resource_name"]
         return ReadResult(id_, outs, inputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

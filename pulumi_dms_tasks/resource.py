@@ -129,6 +129,8 @@ class BackgroundTask(pulumi.dynamic.Resource, module="dms", name="BackgroundTask
             raise TypeError("BackgroundTask needs instance_id and task_id (or task_name)")
         for key in OUTPUT_KEYS:
             props.setdefault(key, None)
+        # Lets the provider name the resource in its progress lines (they carry no URN).
+        props["resource_name"] = resource_name
         super().__init__(BackgroundTaskProvider(), resource_name, props, opts)
 
     @staticmethod

@@ -49,4 +49,4 @@ def test_four_minute_task_is_waited_out(make_stack, emulator) -> None:
     assert out["status"] == "SUCCESS"
     assert out["duration_seconds"] >= FOUR_MINUTES - 1
     # The wait was not silent: progress lines reached the person running `up`.
-    assert sum("BackgroundTask inst-long/" in m for m in messages) >= 3
+    assert sum("BackgroundTask long (inst-long/" in m for m in messages) >= 3
