@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +24,15 @@ def test_client_snippet_runs_against_the_emulator() -> None:
 
 def test_install_script_explains_missing_go(tmp_path: Path) -> None:
     """Without Go and without a cached build, the CLI install fails with a clear message."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name in ("bash", "cat", "dirname", "mkdir", "rm", "ln", "sed", "grep", "tail", "mktemp"):
+        found = shutil.which(name)
+        if found:
+            (tools / name).symlink_to(found)
     done = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "install-pulumi.sh")],
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PULUMI_TOOLS_CACHE": str(tmp_path / "cache")},
+        [str(tools / "bash"), str(ROOT / "scripts" / "install-pulumi.sh")],
+        env={"PATH": str(tools), "HOME": str(tmp_path), "PULUMI_TOOLS_CACHE": str(tmp_path / "cache")},
         capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 2
