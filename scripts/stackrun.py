@@ -92,8 +92,6 @@ class StackRunner:
         self.stack_name = stack
         self.work_dir = work_dir
         self.project = project
-        # The Automation API reads these from os.environ in some paths; set them for this process too.
-        os.environ.update({k: v for k, v in self.env.items() if k != "PATH"})
         command = auto.PulumiCommand(root=str(PULUMI_ROOT), skip_version_check=True)
         opts = auto.LocalWorkspaceOptions(
             work_dir=str(work_dir) if work_dir else None,
