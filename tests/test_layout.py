@@ -23,6 +23,7 @@ ALLOWED = {
     "provider": {"_constants", "client", "errors", "models", "outputs", "settings", "validation", "waiting"},
     "functions": {"_constants", "client", "errors", "models", "outputs", "validation"},
     "resource": {"outputs", "provider"},
+    "testing": {"emulator"},
 }
 
 
