@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -27,10 +28,10 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ._constants import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
+from ._constants import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
 from .errors import DmsError, InvalidInputError, NotFoundError
 from .outputs import INPUT_KEYS, OUTPUT_KEYS, task_outputs
-from .settings import resolve_settings
+from .settings import ClientSettings, resolve_settings
 from .validation import (
     parse_duration,
     parse_time,
@@ -50,8 +51,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BackgroundTaskProvider", "validate_inputs", "parse_resource_id"]
 
-# pulumi.runtime.rpc.UNKNOWN: an input not known yet (preview).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # PULUMI_DMS_TASKS_LOG=DEBUG (or INFO) makes the provider log each request/poll to stderr, which the
 # CLI shows as diagnostics. Log lines never contain credentials.
 LOG_ENV = "PULUMI_DMS_TASKS_LOG"
@@ -105,7 +104,8 @@ def validate_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
     for key in ("timeout", "poll_interval", "max_poll_interval"):
         run(key, parse_duration)
     low, high = props.get("poll_interval"), props.get("max_poll_interval")
-    if _known(low) and _known(high) and not any(k == f[0] for f in failures for k in ("poll_interval", "max_poll_interval")):
+    already_bad = {prop for prop, _ in failures}
+    if _known(low) and _known(high) and not already_bad & {"poll_interval", "max_poll_interval"}:
         if parse_duration(high, "max_poll_interval") < parse_duration(low, "poll_interval"):
             failures.append(("max_poll_interval", "invalid max_poll_interval: expected at least poll_interval"))
     run("region", validate_region)
@@ -120,6 +120,14 @@ def parse_resource_id(resource_id: str) -> tuple[str, str]:
     if not sep:
         raise InvalidInputError("id", "'<instance_id>/<task_id>'", resource_id)
     return validate_id(instance_id, "id (instance part)"), validate_id(task_id, "id (task part)")
+
+
+def _outputs(props: dict[str, Any], task: "Task", instance_id: str) -> dict[str, Any]:
+    """The resource's outputs: its inputs echoed, then the task's fields (which win on task_id)."""
+    outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
+    if props.get("resource_name") is not None:
+        outs["resource_name"] = props["resource_name"]
+    return outs
 
 
 def _label(resource_name: Any, instance_id: str, task_id: str, name: str) -> str:
@@ -160,7 +168,7 @@ class BackgroundTaskProvider(ResourceProvider):
         """Keep the stack config; clients are built per settings on first use."""
         _enable_logging(os.environ.get(LOG_ENV))
         self._config = req.config
-        self._clients: dict[tuple[Any, ...], DmsClient] = {}
+        self._clients: dict[ClientSettings, DmsClient] = {}
         self._lock = threading.Lock()
 
     def _client(self, props: dict[str, Any]) -> "DmsClient":
@@ -173,14 +181,13 @@ class BackgroundTaskProvider(ResourceProvider):
             project_id=props.get("project_id"),
             config=(lambda key: config.get(key)) if config is not None else None,
         )
-        key = (settings.endpoint, settings.project_id, settings.ak, settings.sk, settings.security_token,
-               settings.verify, settings.max_retries)
         from .client import DmsClient
 
+        # ClientSettings is a frozen dataclass: equal settings share one client (and its pool).
         with self._lock:
-            client = self._clients.get(key)
+            client = self._clients.get(settings)
             if client is None:
-                client = self._clients[key] = DmsClient(settings=settings)
+                client = self._clients[settings] = DmsClient(settings=settings)
             return client
 
     # -- engine calls ---------------------------------------------------------------------
@@ -204,11 +211,9 @@ class BackgroundTaskProvider(ResourceProvider):
         self._raise_on_invalid(props)
         client = self._client(props)
         instance_id = props["instance_id"]
-        wait = validate_bool(props.get("wait", True) if props.get("wait") is not None else True, "wait")
+        wait = True if props.get("wait") is None else validate_bool(props["wait"], "wait")
         timeout = parse_duration(props.get("timeout") or DEFAULT_WAIT_TIMEOUT, "timeout")
         low = parse_duration(props.get("poll_interval") or DEFAULT_POLL_INTERVAL, "poll_interval")
-        high_raw = props.get("max_poll_interval")
-        high = parse_duration(high_raw, "max_poll_interval") if high_raw else max(low, DEFAULT_MAX_POLL_INTERVAL)
         started = time.monotonic()
         found: "Task | None" = None
         if props.get("task_id"):
@@ -227,13 +232,10 @@ class BackgroundTaskProvider(ResourceProvider):
                 task_id,
                 timeout=max(0.001, timeout - (time.monotonic() - started)),
                 poll_interval=low,
-                max_poll_interval=high,
+                max_poll_interval=props.get("max_poll_interval") or None,  # the client's default
                 on_progress=_Reporter(_label(props.get("resource_name"), instance_id, task_id, name)),
             )
-        outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
-        if props.get("resource_name") is not None:
-            outs["resource_name"] = props["resource_name"]
-        return CreateResult(id_=f"{instance_id}/{task.id}", outs=outs)
+        return CreateResult(id_=f"{instance_id}/{task.id}", outs=_outputs(props, task, instance_id))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-query the task (``pulumi refresh`` and the ``BackgroundTask.get`` data source)."""
@@ -249,10 +251,7 @@ class BackgroundTaskProvider(ResourceProvider):
             inputs.pop("task_id", None)  # the found task is an output, not an input
         else:
             inputs.setdefault("task_id", task_id)
-        outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
-        if props.get("resource_name") is not None:
-            outs["resource_name"] = props["resource_name"]
-        return ReadResult(id_, outs, inputs)
+        return ReadResult(id_, _outputs(props, task, instance_id), inputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only wait settings changed: keep the task's outputs, record the new inputs."""
