@@ -170,11 +170,11 @@ class TaskError(DmsError):
         super().__init__(message)
 
 
-def _describe_task(task: Any) -> str:
+def _describe_task(task: Any, instance_id: str | None) -> str:
     params = getattr(task, "params_json", None)
     return (
         f"task {getattr(task, 'id', '?')} ({getattr(task, 'name', '?')}) on instance "
-        f"{getattr(task, 'instance_id', None) or '?'}"
+        f"{getattr(task, 'instance_id', None) or instance_id or '?'}"
         + (f", params {params}" if params else "")
     )
 
@@ -185,9 +185,7 @@ class TaskFailedError(TaskError):
     def __init__(self, task: Any, *, instance_id: str | None = None, elapsed: float = 0.0, polls: int = 0) -> None:
         self.status = str(getattr(task, "status", "?"))
         self.instance_id = instance_id
-        desc = _describe_task(task)
-        if instance_id and "on instance ?" in desc:
-            desc = desc.replace("on instance ?", f"on instance {instance_id}")
+        desc = _describe_task(task, instance_id)
         super().__init__(
             f"{desc} ended with status {self.status} after {elapsed:.1f}s ({polls} polls)",
             task=task,
@@ -217,12 +215,7 @@ class TaskTimeoutError(TaskError):
         self.timeout = timeout
         self.last_error = last_error
         self.last_status = None if task is None else str(getattr(task, "status", None))
-        if task is not None:
-            what = _describe_task(task)
-            if "on instance ?" in what:
-                what = what.replace("on instance ?", f"on instance {instance_id}")
-        else:
-            what = f"task {task_id} on instance {instance_id}"
+        what = _describe_task(task, instance_id) if task is not None else f"task {task_id} on instance {instance_id}"
         last = f"; last status {self.last_status}" if self.last_status else "; status never seen"
         err = f"; last error: {last_error}" if last_error is not None else ""
         head = "wait cancelled" if cancelled else "timed out"

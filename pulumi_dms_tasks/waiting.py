@@ -155,7 +155,6 @@ class _State:
     # The progress API's estimate: polls aim at it and the API is asked again only once it passed.
     last_info: TaskProgress | None = None
     expected_end: float | None = None
-    last_remain: int | None = None
     attempt: int = 0
     unknown_logged: set[str] = field(default_factory=set)
 
@@ -288,7 +287,7 @@ def _estimate_stale(state: _State, status: str, previous_status: str | None, now
         return True
     if state.expected_end is not None and now >= state.expected_end:
         # A task past its estimate that said "0 s left" has nothing new to tell: back off instead.
-        return bool(state.last_remain)
+        return bool(state.last_info.remain_time)
     return False
 
 
@@ -311,7 +310,6 @@ def _refresh_estimate(
         state.progress_supported = False  # this task has no progress record
         return
     state.last_info = info
-    state.last_remain = info.remain_time
     state.expected_end = clock() + info.remain_time if info.remain_time is not None and info.remain_time > 0 else None
 
 
