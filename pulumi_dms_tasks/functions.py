@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import pulumi
+from pulumi.runtime.config import get_config
 
 from ._constants import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from .client import DmsClient
@@ -72,18 +73,10 @@ class ListBackgroundTasksResult:
         return {"instance_id": self.instance_id, "tasks": [t.to_dict() for t in self.tasks]}
 
 
-def _stack_config(key: str) -> Any:
-    # pulumi.Config().get() warns on secrets; this reads the raw value the engine passed in.
-    try:
-        from pulumi.runtime.config import get_config
-
-        return get_config(key)
-    except Exception:  # noqa: BLE001 - outside a Pulumi program there is no stack config
-        return None
-
-
 def _client(region: str | None, project_id: str | None, endpoint: str | None) -> DmsClient:
-    return DmsClient(region=region, project_id=project_id, endpoint=endpoint, config=_stack_config)
+    # pulumi.Config().get() warns on secrets; get_config reads the raw value the engine passed in
+    # (None outside a Pulumi program).
+    return DmsClient(region=region, project_id=project_id, endpoint=endpoint, config=get_config)
 
 
 def get_background_task(

@@ -136,9 +136,15 @@ def resolve_settings(
         "security_token": security_token,
         "region": region,
         "project_id": project_id,
-        "endpoint": endpoint,
         "max_retries": max_retries,
     }
+
+    def from_env(name: str) -> tuple[Any, str | None]:
+        for var in _ENV.get(name, ()):
+            value = environ.get(var)
+            if not _blank(value):
+                return value, var
+        return None, None
 
     def pick(name: str) -> tuple[Any, str | None]:
         if not _blank(explicit.get(name)):
@@ -148,11 +154,7 @@ def resolve_settings(
             value = lookup(key)
             if not _blank(value):
                 return value, key
-        for var in _ENV.get(name, ()):
-            value = environ.get(var)
-            if not _blank(value):
-                return value, var
-        return None, None
+        return from_env(name)
 
     region_value, region_src = pick("region")
     if region_value is not None:
@@ -165,9 +167,7 @@ def resolve_settings(
         if from_config is not None:
             endpoint_value, endpoint_src = from_config, "huaweicloud:endpoints.dms"
     if endpoint_value is None:
-        for var in _ENV["endpoint"]:
-            if not _blank(environ.get(var)):
-                endpoint_value, endpoint_src = environ[var], var
+        endpoint_value, endpoint_src = from_env("endpoint")
     if endpoint_value is None:
         if region_value is None:
             raise ConfigurationError(
