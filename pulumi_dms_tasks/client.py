@@ -9,6 +9,7 @@ Arguments are validated before any request. Transport retries live in the sessio
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -138,10 +139,7 @@ class DmsClient:
         timeout = self._timeout(end)
         started = time.monotonic()
         try:
-            if end is not None:
-                with deadline(end, timeout[0] + timeout[1]):
-                    response = self._session.request(method, url, params=params, timeout=timeout)
-            else:
+            with deadline(end, timeout[0] + timeout[1]) if end is not None else contextlib.nullcontext():
                 response = self._session.request(method, url, params=params, timeout=timeout)
         except requests.Timeout as exc:
             raise TransportError(operation, f"timed out ({_short(exc)})", context=context) from exc

@@ -221,18 +221,7 @@ def run_emulator(
     demo: bool = False,
 ) -> Iterator[EmulatorHandle]:
     """Run an emulator on ``host:port`` (0 picks a free port) for the ``with`` block."""
-    emulator = Emulator(
-        ak=ak,
-        sk=sk,
-        project_id=project_id,
-        security_token=security_token,
-        host=host,
-        port=port,
-        clock=clock,
-        demo=demo,
-    )
-    handle = emulator.start()
-    try:
+    with Emulator(
+        ak=ak, sk=sk, project_id=project_id, security_token=security_token, host=host, port=port, clock=clock, demo=demo
+    ) as handle:
         yield handle
-    finally:
-        emulator.stop()
