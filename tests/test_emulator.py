@@ -138,12 +138,34 @@ def test_list_pages_with_start_and_limit_cover_every_task_once(emulator: Emulato
 
 
 def test_list_accepts_offset_as_an_alias_of_start(emulator: EmulatorHandle, api: requests.Session) -> None:
-    """offset=3 returns the same page as start=3."""
+    """offset=3 returns the same page as start=3, and so does sending both with the same value."""
     for i in range(5):
         emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i))
     by_start = api.get(tasks_url(emulator), params={"start": 3, "limit": 2}).json()
     by_offset = api.get(tasks_url(emulator), params={"offset": 3, "limit": 2}).json()
-    assert by_offset == by_start and len(by_start["tasks"]) == 2
+    by_both = api.get(tasks_url(emulator), params={"offset": 3, "start": 3, "limit": 2}).json()
+    first = api.get(tasks_url(emulator), params={"limit": 2}).json()
+    assert by_offset == by_start == by_both and len(by_start["tasks"]) == 2
+    assert by_start["tasks"] != first["tasks"]
+
+
+def test_list_start_or_offset_zero_means_the_first_task(emulator: EmulatorHandle, api: requests.Session) -> None:
+    """The vendor's pages give the range as >= 0: 0 lists from the first task, like 1."""
+    for i in range(3):
+        emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i))
+    one = api.get(tasks_url(emulator), params={"start": 1, "limit": 2}).json()
+    for name in ("start", "offset"):
+        assert api.get(tasks_url(emulator), params={name: 0, "limit": 2}).json() == one
+
+
+def test_list_with_start_and_offset_that_disagree_is_400_naming_both(
+    emulator: EmulatorHandle, api: requests.Session
+) -> None:
+    """Two values for the same index are refused rather than one silently preferred."""
+    emulator.add_task(INSTANCE)
+    status, code, message = error_of(api.get(tasks_url(emulator), params={"start": 1, "offset": 11}))
+    assert (status, code) == (400, "DMS.00400062")
+    assert "start (1)" in message and "offset (11)" in message
 
 
 def test_list_time_window_is_inclusive_on_created_at(emulator: EmulatorHandle, api: requests.Session) -> None:
@@ -166,8 +188,9 @@ def test_list_of_an_instance_without_tasks_is_empty(emulator: EmulatorHandle, ap
 @pytest.mark.parametrize(
     ("params", "named"),
     [
-        ({"start": "0"}, "start"),
+        ({"start": "-1"}, "start"),
         ({"start": "abc"}, "start"),
+        ({"offset": "1.5"}, "offset"),
         ({"offset": "-1"}, "offset"),
         ({"limit": "0"}, "limit"),
         ({"limit": "101"}, "limit"),
