@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from pulumi_dms_tasks.auth import AkSkAuth
+from pulumi_dms_tasks.auth import AkSkAuth, canonical_request, sign_string, string_to_sign
 from pulumi_dms_tasks.emulator import (
     DEMO_INSTANCE_ID,
     DEMO_TASK_FAILS,
@@ -461,15 +461,33 @@ def test_bad_credentials_are_401_apigw_0301(emulator: EmulatorHandle, ak: str, s
     assert emulator.request_counts()["rejected"] == 1
 
 
-def test_unsigned_host_is_refused(emulator: EmulatorHandle) -> None:
-    """A signature whose SignedHeaders omit host is refused."""
+def test_signed_headers_edited_after_signing_is_refused(emulator: EmulatorHandle) -> None:
+    """Dropping host from SignedHeaders after signing breaks the signature: 401 APIGW.0301."""
     emulator.add_instance(INSTANCE)
     url = tasks_url(emulator)
     headers = {"Content-Type": "application/json"}
     signed = AkSkAuth(TEST_AK, TEST_SK).signature_headers("GET", url, headers)
     signed["Authorization"] = signed["Authorization"].replace("content-type;host;", "content-type;")
     status, code, message = error_of(requests.get(url, headers={**headers, **signed}))
-    assert (status, code) == (401, "APIGW.0301") and "host" in message
+    assert (status, code) == (401, "APIGW.0301") and "signature" in message
+
+
+def test_host_left_unsigned_like_the_go_sdk_is_accepted(emulator: EmulatorHandle) -> None:
+    """A signature over X-Project-Id and X-Sdk-Date only (what the Go SDK signs) is served."""
+    emulator.add_instance(INSTANCE)
+    url = tasks_url(emulator)
+    date = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    headers = {"Content-Type": "application/json", "X-Project-Id": TEST_PROJECT, "X-Sdk-Date": date}
+    names = ["x-project-id", "x-sdk-date"]
+    canonical = canonical_request("GET", urlsplit(url).path, [], headers, names, None)
+    signature = sign_string(TEST_SK, string_to_sign(canonical, date))
+    headers["Authorization"] = f"SDK-HMAC-SHA256 Access={TEST_AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    response = requests.get(url, headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"task_count": "0", "tasks": []}
+    # The project in the path is signed: the same headers on another project's path are refused.
+    other = url.replace(TEST_PROJECT, "f" * 32)
+    assert error_of(requests.get(other, headers=headers, timeout=10))[:2] == (401, "APIGW.0301")
 
 
 def test_missing_authorization_is_refused(emulator: EmulatorHandle) -> None:
