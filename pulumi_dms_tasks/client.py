@@ -225,7 +225,11 @@ class DmsClient:
         start = 1
         seen: set[str] = set()
         while True:
-            query = {**params, "start": start, "limit": page_size}
+            # The vendor names the 1-based index both "offset" (API page's table, Go SDK) and "start"
+            # (the page's example, Python/Java SDKs, Terraform). Sending both, equal, pages right on
+            # a server that knows either, one request a page; guessing from a repeated page could
+            # not tell an ignored name from tasks added between pages.
+            query = {**params, "offset": start, "start": start, "limit": page_size}
             response = self._request("list_tasks", "GET", f"/instances/{instance_id}/tasks", params=query, context=context)
             page: TaskList = self._parse("list_tasks", response, TaskList, context)
             fresh = 0

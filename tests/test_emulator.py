@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from pulumi_dms_tasks.auth import AkSkAuth
+from pulumi_dms_tasks.auth import AkSkAuth, canonical_request, sign_string, string_to_sign
 from pulumi_dms_tasks.emulator import (
     DEMO_INSTANCE_ID,
     DEMO_TASK_FAILS,
@@ -138,12 +138,34 @@ def test_list_pages_with_start_and_limit_cover_every_task_once(emulator: Emulato
 
 
 def test_list_accepts_offset_as_an_alias_of_start(emulator: EmulatorHandle, api: requests.Session) -> None:
-    """offset=3 returns the same page as start=3."""
+    """offset=3 returns the same page as start=3, and so does sending both with the same value."""
     for i in range(5):
         emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i))
     by_start = api.get(tasks_url(emulator), params={"start": 3, "limit": 2}).json()
     by_offset = api.get(tasks_url(emulator), params={"offset": 3, "limit": 2}).json()
-    assert by_offset == by_start and len(by_start["tasks"]) == 2
+    by_both = api.get(tasks_url(emulator), params={"offset": 3, "start": 3, "limit": 2}).json()
+    first = api.get(tasks_url(emulator), params={"limit": 2}).json()
+    assert by_offset == by_start == by_both and len(by_start["tasks"]) == 2
+    assert by_start["tasks"] != first["tasks"]
+
+
+def test_list_start_or_offset_zero_means_the_first_task(emulator: EmulatorHandle, api: requests.Session) -> None:
+    """The vendor's pages give the range as >= 0: 0 lists from the first task, like 1."""
+    for i in range(3):
+        emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i))
+    one = api.get(tasks_url(emulator), params={"start": 1, "limit": 2}).json()
+    for name in ("start", "offset"):
+        assert api.get(tasks_url(emulator), params={name: 0, "limit": 2}).json() == one
+
+
+def test_list_with_start_and_offset_that_disagree_is_400_naming_both(
+    emulator: EmulatorHandle, api: requests.Session
+) -> None:
+    """Two values for the same index are refused rather than one silently preferred."""
+    emulator.add_task(INSTANCE)
+    status, code, message = error_of(api.get(tasks_url(emulator), params={"start": 1, "offset": 11}))
+    assert (status, code) == (400, "DMS.00400062")
+    assert "start (1)" in message and "offset (11)" in message
 
 
 def test_list_time_window_is_inclusive_on_created_at(emulator: EmulatorHandle, api: requests.Session) -> None:
@@ -166,8 +188,9 @@ def test_list_of_an_instance_without_tasks_is_empty(emulator: EmulatorHandle, ap
 @pytest.mark.parametrize(
     ("params", "named"),
     [
-        ({"start": "0"}, "start"),
+        ({"start": "-1"}, "start"),
         ({"start": "abc"}, "start"),
+        ({"offset": "1.5"}, "offset"),
         ({"offset": "-1"}, "offset"),
         ({"limit": "0"}, "limit"),
         ({"limit": "101"}, "limit"),
@@ -438,15 +461,33 @@ def test_bad_credentials_are_401_apigw_0301(emulator: EmulatorHandle, ak: str, s
     assert emulator.request_counts()["rejected"] == 1
 
 
-def test_unsigned_host_is_refused(emulator: EmulatorHandle) -> None:
-    """A signature whose SignedHeaders omit host is refused."""
+def test_signed_headers_edited_after_signing_is_refused(emulator: EmulatorHandle) -> None:
+    """Dropping host from SignedHeaders after signing breaks the signature: 401 APIGW.0301."""
     emulator.add_instance(INSTANCE)
     url = tasks_url(emulator)
     headers = {"Content-Type": "application/json"}
     signed = AkSkAuth(TEST_AK, TEST_SK).signature_headers("GET", url, headers)
     signed["Authorization"] = signed["Authorization"].replace("content-type;host;", "content-type;")
     status, code, message = error_of(requests.get(url, headers={**headers, **signed}))
-    assert (status, code) == (401, "APIGW.0301") and "host" in message
+    assert (status, code) == (401, "APIGW.0301") and "signature" in message
+
+
+def test_host_left_unsigned_like_the_go_sdk_is_accepted(emulator: EmulatorHandle) -> None:
+    """A signature over X-Project-Id and X-Sdk-Date only (what the Go SDK signs) is served."""
+    emulator.add_instance(INSTANCE)
+    url = tasks_url(emulator)
+    date = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    headers = {"Content-Type": "application/json", "X-Project-Id": TEST_PROJECT, "X-Sdk-Date": date}
+    names = ["x-project-id", "x-sdk-date"]
+    canonical = canonical_request("GET", urlsplit(url).path, [], headers, names, None)
+    signature = sign_string(TEST_SK, string_to_sign(canonical, date))
+    headers["Authorization"] = f"SDK-HMAC-SHA256 Access={TEST_AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    response = requests.get(url, headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"task_count": "0", "tasks": []}
+    # The project in the path is signed: the same headers on another project's path are refused.
+    other = url.replace(TEST_PROJECT, "f" * 32)
+    assert error_of(requests.get(other, headers=headers, timeout=10))[:2] == (401, "APIGW.0301")
 
 
 def test_missing_authorization_is_refused(emulator: EmulatorHandle) -> None:

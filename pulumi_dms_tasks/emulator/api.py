@@ -103,8 +103,8 @@ def _time_param(query: list[tuple[str, str]], name: str) -> datetime | None | st
 
 def _bad_parameter(name: str, request_id: str) -> Reply:
     hints = {
-        "start": "start must be an integer >= 1",
-        "offset": "offset must be an integer >= 1",
+        "start": "start must be an integer >= 0",
+        "offset": "offset must be an integer >= 0",
         "limit": f"limit must be an integer between 1 and {LIST_PAGE_LIMIT}",
         "begin_time": "begin_time must be a UTC time formatted YYYYMMDDHHmmss",
         "end_time": "end_time must be a UTC time formatted YYYYMMDDHHmmss",
@@ -140,8 +140,35 @@ def answer(
     return Reply(200, {"task_count": "1", "tasks": [task.to_wire(now)]})
 
 
+def _first_index(query: list[tuple[str, str]], request_id: str) -> int | Reply:
+    """The 1-based index of the first task, from ``offset`` or ``start`` (the same parameter).
+
+    The vendor names it both ways with the same description ("the number of the task the query
+    starts at"): the current API page's parameter table and the Go SDK say ``offset``; the page's
+    example request, the Python and Java SDKs and the Terraform provider say ``start``. Either
+    is accepted; both with the same value too; different values are refused, naming both,
+    rather than silently preferring one. 0 (the pages give the range as >= 0) means the first
+    task, like 1.
+    """
+    values: dict[str, int] = {}
+    for name in ("start", "offset"):
+        value = _int_param(query, (name,), 1, 0, None)
+        if isinstance(value, str):
+            return _bad_parameter(value, request_id)
+        if _first(query, name) is not None:
+            values[name] = max(value, 1)
+    if len(set(values.values())) > 1:
+        return api_error(
+            INVALID_PARAMETER, request_id,
+            f"start ({values['start']}) and offset ({values['offset']}) name the same index and disagree",
+        )
+    return next(iter(values.values()), 1)
+
+
 def _list(store: Store, call: Route, query: list[tuple[str, str]], request_id: str) -> Reply:
-    start = _int_param(query, ("start", "offset"), 1, 1, None)
+    start = _first_index(query, request_id)
+    if isinstance(start, Reply):
+        return start
     limit = _int_param(query, ("limit",), DEFAULT_LIST_LIMIT, 1, LIST_PAGE_LIMIT)
     begin = _time_param(query, "begin_time")
     end = _time_param(query, "end_time")
