@@ -13,6 +13,7 @@
     └── TaskError                 a wait ended without success
         ├── TaskFailedError       the task reached FAILED, CANCELLED or DELETED
         └── TaskTimeoutError      the deadline passed first
+            └── TaskCancelledError  the wait was stopped first (Ctrl-C, provider shut down, CLI gone)
 
 Messages name the operation, the ids, HTTP status, ``error_code``, ``error_msg`` and the request id.
 They never contain credentials: nothing secret is ever passed in.
@@ -36,6 +37,7 @@ __all__ = [
     "TaskError",
     "TaskFailedError",
     "TaskTimeoutError",
+    "TaskCancelledError",
     "api_error_for_status",
 ]
 
@@ -224,4 +226,56 @@ class TaskTimeoutError(TaskError):
             task=task,
             elapsed=elapsed,
             polls=polls,
+        )
+
+
+class TaskCancelledError(TaskTimeoutError):
+    """The wait was stopped before its deadline: its stop event was set.
+
+    A :class:`TaskTimeoutError` with ``cancelled`` true, so code catching timeouts still catches it.
+    ``reason`` says why (the provider: Ctrl-C, the engine shutting it down, its CLI gone) and
+    ``resource`` names the resource that was waiting, when known; both end up in the message.
+    """
+
+    def __init__(
+        self,
+        *,
+        instance_id: str,
+        task_id: str,
+        timeout: float,
+        elapsed: float,
+        polls: int,
+        task: Any = None,
+        last_error: BaseException | None = None,
+        reason: str | None = None,
+        resource: str | None = None,
+    ) -> None:
+        super().__init__(
+            instance_id=instance_id,
+            task_id=task_id,
+            timeout=timeout,
+            elapsed=elapsed,
+            polls=polls,
+            task=task,
+            last_error=last_error,
+            cancelled=True,
+        )
+        self.reason = reason
+        self.resource = resource
+        if resource or reason:
+            text = (f"{resource}: " if resource else "") + str(self) + (f" ({reason})" if reason else "")
+            TaskError.__init__(self, text, task=task, elapsed=elapsed, polls=polls)
+
+    def with_context(self, *, reason: str | None, resource: str | None) -> "TaskCancelledError":
+        """The same error with the stop's reason and the waiting resource named."""
+        return TaskCancelledError(
+            instance_id=self.instance_id,
+            task_id=self.task_id,
+            timeout=self.timeout,
+            elapsed=self.elapsed,
+            polls=self.polls,
+            task=self.task,
+            last_error=self.last_error,
+            reason=reason,
+            resource=resource,
         )

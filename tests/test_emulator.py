@@ -703,7 +703,9 @@ def test_admin_rejects_bad_bodies_naming_the_field(emulator: EmulatorHandle, pat
 
 def test_admin_rejects_invalid_json(emulator: EmulatorHandle) -> None:
     """A body that is not JSON is 400 naming the body."""
-    response = requests.post(f"{emulator.url}/_emulator/instances/i/tasks", data=b"{oops")
+    response = requests.post(
+        f"{emulator.url}/_emulator/instances/i/tasks", data=b"{oops", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400 and response.json()["field"] == "body"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import unquote
 
 from .._constants import API_TIME_FORMAT, LIST_PAGE_LIMIT
 from .specs import TASK_ID_PATTERN
@@ -23,6 +22,7 @@ from .wire import (
     TASK_NOT_FOUND,
     Reply,
     api_error,
+    decode_segment,
 )
 
 __all__ = ["DEFAULT_LIST_LIMIT", "Route", "answer", "route"]
@@ -48,10 +48,11 @@ def route(method: str, path: str) -> Route | None:
     match = _PATH.fullmatch(path)
     if match is None:
         return None
-    project_id, instance_id, task_id, progress = (
-        unquote(g) if g is not None else None for g in match.groups()
-    )
-    assert project_id is not None and instance_id is not None
+    raw_project, raw_instance, raw_task, progress = match.groups()
+    project_id, instance_id = decode_segment(raw_project), decode_segment(raw_instance)
+    task_id = None if raw_task is None else decode_segment(raw_task)
+    if project_id is None or instance_id is None or (raw_task is not None and task_id is None):
+        return None  # an encoded separator or a malformed escape: no API matches it
     if task_id is None:
         operation = "list" if method == "GET" else None
     elif progress:
