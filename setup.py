@@ -33,6 +33,9 @@ setup(
             "hypothesis>=6.100",
             "huaweicloudsdkcore==3.1.219",
             "huaweicloudsdkkafka==3.1.219",
+            # The other two DMS engines: same task API, test-only peers like the Kafka SDK.
+            "huaweicloudsdkrabbitmq==3.1.219",
+            "huaweicloudsdkrocketmq==3.1.219",
         ],
     },
     classifiers=["Programming Language :: Python :: 3", "Typing :: Typed"],
