@@ -2,8 +2,10 @@
 
 It writes a file on create and removes it on delete, so whether it was created (and when) is
 visible without any cloud account. In a real program this would be a Kafka topic, a DNS record...
-Its module must be importable by the provider process: the demo and tests put this folder on
-``PYTHONPATH``.
+Its module must be importable by the provider process, which unpickles the provider by reference
+and runs in the project directory: the root demo imports it as ``examples.shared.local_file`` (its
+project directory is the repository root), the end-to-end tests copy it into their project
+directories, and inline Automation API programs put this folder on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
