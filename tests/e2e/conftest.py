@@ -71,7 +71,8 @@ def make_project(language_host: str, emulator: Any, tmp_path: Path) -> Callable[
     """Write a directory program and configure a new stack of it for the emulator, as a user would.
 
     ``build("gated", config={...})`` copies ``programs/gated.py`` as ``__main__.py`` (with
-    ``local_file.py`` beside it) into a temp project, runs ``pulumi stack select --create`` and
+    ``local_file.py`` beside it) into a temp project (or takes ``directory=``, a project laid out
+    already), runs ``pulumi stack select --create`` and
     ``pulumi config set`` for the credentials (``credentials="config"``: AK/SK in stack config, the
     SK as a secret; ``"env"``: ``HW_ACCESS_KEY``/``HW_SECRET_KEY`` in the environment), the project
     id, ``huaweicloud:endpoints.dms`` and ``test:outputDir``, and returns the
@@ -80,8 +81,9 @@ def make_project(language_host: str, emulator: Any, tmp_path: Path) -> Callable[
     counter = iter(range(1000))
 
     def build(
-        program: str,
+        program: str | None = None,
         *,
+        directory: Path | None = None,
         config: dict[str, Any] | None = None,
         credentials: str = "config",
         secret: tuple[str, ...] = ("huaweicloud:secretKey",),
@@ -90,8 +92,11 @@ def make_project(language_host: str, emulator: Any, tmp_path: Path) -> Callable[
         **project: Any,
     ) -> stackrun.DirectoryStack:
         base, extra_env = _credentials(credentials, env)
-        work_dir = tmp_path / f"project-{next(counter)}"
-        stackrun.write_project(work_dir, PROGRAMS / f"{program}.py", extra_files={"local_file.py": LOCAL_FILE}, **project)
+        if directory is not None:
+            work_dir = directory
+        else:
+            work_dir = tmp_path / f"project-{next(counter)}"
+            stackrun.write_project(work_dir, PROGRAMS / f"{program}.py", extra_files={"local_file.py": LOCAL_FILE}, **project)
         stack = stackrun.DirectoryStack(work_dir, f"t{uuid.uuid4().hex[:8]}", state_dir=tmp_path / "pulumi", env=extra_env)
         stack.select()
         stack.configure(

@@ -211,6 +211,34 @@ def _stream(cmd: list[str], env: dict[str, str], cwd: str) -> Iterator[language_
         raise HostError(f"`{' '.join(cmd)}` failed with exit code {proc.returncode}")
 
 
+def install_dependencies(toolchain: Toolchain) -> Iterator[language_pb2.InstallDependenciesResponse]:
+    """What the real host's pip toolchain does: create the virtualenv if needed, update pip,
+    setuptools and wheel, then install requirements.txt (when there is one)."""
+    if toolchain.virtualenv and not os.path.isfile(os.path.join(toolchain.virtualenv, "bin", "python")):
+        yield language_pb2.InstallDependenciesResponse(stdout=b"Creating virtual environment...\n")
+        base = Toolchain(language_pb2.ProgramInfo(root_directory=toolchain.root))
+        yield from _stream([base.python(), "-m", "venv", toolchain.virtualenv], base.env(), toolchain.root)
+    python, env, cwd = toolchain.python(), toolchain.env(), toolchain.program_dir
+    yield from _stream([python, "-m", "pip", "install", "--upgrade", "pip", "setuptools", "wheel"], env, cwd)
+    if os.path.isfile(os.path.join(cwd, "requirements.txt")):
+        yield from _stream([python, "-m", "pip", "install", "-r", "requirements.txt"], env, cwd)
+
+
+def ensure_virtualenv(toolchain: Toolchain) -> None:
+    """Like the real host before it lists packages: a ``virtualenv`` that does not exist yet (or is
+    an empty directory) is created and the dependencies installed; the output goes to the CLI."""
+    path = toolchain.virtualenv
+    if not path or os.path.isfile(os.path.join(path, "bin", "python")):
+        return
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise HostError(f"the 'virtualenv' option in Pulumi.yaml is set to {path!r} but it is not a directory")
+    if os.path.isdir(path) and os.listdir(path):
+        return  # not a virtualenv, and not ours to replace: Run reports it
+    for response in install_dependencies(toolchain):
+        sys.stderr.buffer.write(response.stdout + response.stderr)
+        sys.stderr.flush()
+
+
 class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     """The ``LanguageRuntime`` service, answering every call the CLI makes for Python programs."""
 
@@ -234,6 +262,7 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     def GetRequiredPackages(self, request, context):  # noqa: N802
         try:
             toolchain = Toolchain(request.info)
+            ensure_virtualenv(toolchain)
             toolchain.validate()
             return language_pb2.GetRequiredPackagesResponse(packages=required_packages(toolchain))
         except HostError as exc:
@@ -243,6 +272,7 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         # Deprecated by GetRequiredPackages; older engines still ask for it.
         try:
             toolchain = Toolchain(request.info)
+            ensure_virtualenv(toolchain)
             toolchain.validate()
             plugins = [
                 plugin_pb2.PluginDependency(name=p.name, kind=p.kind, version=p.version, server=p.server)
@@ -308,14 +338,7 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             if request.is_plugin and not toolchain.virtualenv:
                 toolchain.virtualenv_option, toolchain.virtualenv = "venv", os.path.join(toolchain.root, "venv")
             yield language_pb2.InstallDependenciesResponse(stdout=b"Installing dependencies...\n\n")
-            if toolchain.virtualenv and not os.path.isfile(os.path.join(toolchain.virtualenv, "bin", "python")):
-                yield language_pb2.InstallDependenciesResponse(stdout=b"Creating virtual environment...\n")
-                base = Toolchain(language_pb2.ProgramInfo(root_directory=toolchain.root))
-                yield from _stream([base.python(), "-m", "venv", toolchain.virtualenv], base.env(), toolchain.root)
-            python, env, cwd = toolchain.python(), toolchain.env(), toolchain.program_dir
-            yield from _stream([python, "-m", "pip", "install", "--upgrade", "pip", "setuptools", "wheel"], env, cwd)
-            if os.path.isfile(os.path.join(cwd, "requirements.txt")):
-                yield from _stream([python, "-m", "pip", "install", "-r", "requirements.txt"], env, cwd)
+            yield from install_dependencies(toolchain)
             yield language_pb2.InstallDependenciesResponse(stdout=b"Finished installing dependencies\n\n")
         except HostError as exc:
             self._fail(context, exc)
