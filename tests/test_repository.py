@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# An absolute path on some machine: /home/<user>/..., /root/..., /Users/..., /work/..., /tmp/...
+# An absolute path on some machine: a top-level home, root, Users, work or tmp folder.
 MACHINE_PATH = re.compile(r"(?<![\w.~-])/(?:home|root|Users|work|tmp)/[\w.-]+")
 
 
