@@ -70,3 +70,27 @@ def test_pulumi_about_reports_the_programs_python_and_dependencies(language_host
     assert about["runtime"]["executable"] == str(Path(sys.prefix) / "bin" / "python")
     assert about["runtime"]["version"] == ".".join(map(str, sys.version_info[:3]))
     assert "pulumi-dms-tasks" in {d["name"] for d in about["dependencies"]}
+
+
+def _fake_distribution(site: Path, resource: bool) -> None:
+    """An installed `pulumi-fake` 1.2.3 whose pulumi-plugin.json says whether it needs a plugin."""
+    info = site / "pulumi_fake-1.2.3.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pulumi-fake\nVersion: 1.2.3\n")
+    (site / "pulumi_fake").mkdir()
+    (site / "pulumi_fake" / "__init__.py").write_text("")
+    (site / "pulumi_fake" / "pulumi-plugin.json").write_text(json.dumps({"resource": resource, "name": "fake"}))
+
+
+def test_installed_pulumi_packages_decide_the_required_plugins(language_host, tmp_path: Path) -> None:
+    """A Pulumi package in the program's Python whose pulumi-plugin.json says `"resource": true`
+    requires its plugin (`pulumi about` lists it); with `"resource": false`, like pulumi-dms-tasks,
+    it requires none."""
+    for resource in (True, False):
+        site = tmp_path / f"site-{resource}"
+        _fake_distribution(site, resource)
+        stack = _stack(tmp_path / str(resource))
+        stack.env["PYTHONPATH"] = str(site)
+        plugins = json.loads(stack.run("about", "--json").stdout)["plugins"]
+        assert ({"name": "fake", "version": "1.2.3", "kind": "resource"} in plugins) is resource
+        assert not [p for p in plugins if "dms" in p["name"]]

@@ -59,11 +59,13 @@ import importlib.metadata as md, importlib.util as iu, json, os, sys
 out = []
 for dist in md.distributions():
     name = dist.metadata["Name"] or ""
-    plugin = None
-    try:
-        spec = iu.find_spec(name.replace("-", "_"))
-    except (ImportError, ValueError):
-        spec = None
+    module = name.replace("-", "_")
+    plugin = spec = None
+    if module.isidentifier():  # a dotted name would import its parent package
+        try:
+            spec = iu.find_spec(module)
+        except Exception:  # a broken distribution must not stop the listing
+            spec = None
     for folder in (spec.submodule_search_locations or []) if spec else []:
         path = os.path.join(folder, "pulumi-plugin.json")
         if os.path.isfile(path):
@@ -154,7 +156,7 @@ def plugin_version(package_version: str) -> str | None:
     return text
 
 
-def required_packages(toolchain: Toolchain) -> list[language_pb2.PackageDependency]:
+def required_packages(toolchain: Toolchain) -> list[plugin_pb2.PackageDependency]:
     """Resource plugins the program's installed Pulumi packages need."""
     packages = []
     for dist in json.loads(toolchain.run("-c", _LIST_DISTRIBUTIONS)):
@@ -170,11 +172,11 @@ def required_packages(toolchain: Toolchain) -> list[language_pb2.PackageDependen
         parameterization = None
         if plugin.get("parameterization"):
             p = plugin["parameterization"]
-            parameterization = language_pb2.PackageParameterization(
+            parameterization = plugin_pb2.PackageParameterization(
                 name=p.get("name", ""), version=p.get("version", ""), value=p.get("value", b"")
             )
         packages.append(
-            language_pb2.PackageDependency(
+            plugin_pb2.PackageDependency(
                 name=plugin.get("name") or name.removeprefix("pulumi-"),
                 kind="resource",
                 version=version if version.startswith("v") else f"v{version}",
