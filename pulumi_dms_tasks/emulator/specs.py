@@ -25,6 +25,7 @@ __all__ = [
     "MAX_AFTER_SECONDS",
     "MAX_INSTANCE_ID_LENGTH",
     "TASK_ID_PATTERN",
+    "TIMELINE_STARTS",
     "DuplicateTaskError",
     "SpecError",
     "TaskSpec",
@@ -36,12 +37,16 @@ __all__ = [
     "parse_task_id",
     "parse_task_spec",
     "parse_timeline",
+    "parse_timeline_start",
 ]
 
 DEFAULT_TASK_NAME = "bindInstancePublicIp"
 DEFAULT_USER_NAME = "emulator-user"
 TASK_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-_TASK_KEYS = {"name", "params", "user_name", "user_id", "timeline", "created_at", "progress", "id"}
+_TASK_KEYS = {"name", "params", "user_name", "user_id", "timeline", "timeline_start", "created_at", "progress", "id"}
+# "created": the timeline runs from the task's creation. "first_read": it runs from the first API
+# read of the task, so a test or demo sees the whole timeline however long its own set-up takes.
+TIMELINE_STARTS = ("created", "first_read")
 _ENTRY_KEYS = {"status", "after", "step"}
 # What the API can render and every client can convert to its local time zone: a timestamp near
 # datetime.max overflows on the first astimezone(), and later arithmetic (created_at + after) with it.
@@ -76,6 +81,7 @@ class TaskSpec:
     created_at: datetime | None = None
     progress: bool = True
     task_id: str | None = None
+    timeline_start: str = "created"
 
 
 def default_user_id(user_name: str) -> str:
@@ -118,6 +124,15 @@ def parse_timeline(value: Any, field: str = "timeline") -> tuple[TimelineEntry, 
         entries.append(TimelineEntry(status=status, after=float(after), step=step))
     # sorted() is stable: entries scripted at the same second keep their written order.
     return tuple(sorted(entries, key=lambda e: e.after))
+
+
+def parse_timeline_start(value: Any, field: str = "timeline_start") -> str:
+    """``"created"`` (the default) or ``"first_read"``."""
+    if value is None:
+        return "created"
+    if value not in TIMELINE_STARTS:
+        raise SpecError(field, "must be 'created' or 'first_read'")
+    return str(value)
 
 
 def parse_params(value: Any, field: str = "params") -> str:
@@ -194,6 +209,7 @@ def parse_task_spec(body: Any, field: str = "") -> TaskSpec:
         created_at=parse_created_at(body.get("created_at"), prefix + "created_at"),
         progress=progress,
         task_id=parse_task_id(body.get("id"), prefix + "id"),
+        timeline_start=parse_timeline_start(body.get("timeline_start"), prefix + "timeline_start"),
     )
 
 
