@@ -13,8 +13,9 @@ $(VENV)/.installed: setup.py
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The stand-in language host (where the real one cannot be built) runs on this checkout's Python.
 pulumi:
-	bash scripts/install-pulumi.sh >/dev/null
+	PULUMI_STANDIN_PYTHON=$(abspath $(PY)) bash scripts/install-pulumi.sh >/dev/null
 
 demo: setup
 	$(PY) scripts/demo.py

@@ -21,8 +21,9 @@ DEFAULT_MAX_POLL_INTERVAL = 30.0
 BACKOFF_MULTIPLIER = 1.5
 # Right after a task is submitted, its record can lag behind; tolerate a few 404s in a row.
 NOT_FOUND_TOLERANCE = 3
-# How often a long wait reports "still waiting" when nothing changed.
-HEARTBEAT_SECONDS = 30.0
+# How often a long wait reports "still waiting" when nothing changed (lines come only with polls,
+# so a wait polled every 30 s shows one a poll; a short one still shows more than its first line).
+HEARTBEAT_SECONDS = 10.0
 
 # API
 DEFAULT_CLOUD_DOMAIN = "myhuaweicloud.com"

@@ -301,6 +301,54 @@ def test_set_timeline_changes_a_task_future(clocked: tuple[EmulatorHandle, Manua
         emu.set_timeline(INSTANCE, "f" * 32, [])
 
 
+def test_first_read_timeline_waits_for_the_first_read(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+    """timeline_start="first_read": the timeline runs from the first show, however late it comes."""
+    emu, clock, api = clocked
+    task_id = emu.add_task(INSTANCE, timeline_start="first_read",
+                           timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 10}])
+    clock.advance(60)  # a slow set-up: a timeline counted from creation would be over by now
+    assert emu.task(INSTANCE, task_id)["status"] == "EXECUTING"  # type: ignore[index]  # the handle does not start it
+    first = api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]
+    assert (first["status"], first["created_at"], first["updated_at"]) == (
+        "EXECUTING", "2024-01-02T03:04:05.678Z", "2024-01-02T03:05:05.678Z")
+    clock.advance(6)
+    body = api.get(tasks_url(emu, task=task_id) + "/progress").json()
+    assert (body["progress_percentage"], body["remain_time"]) == (60, 4)
+    clock.advance(4)
+    done = api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]
+    assert (done["status"], done["updated_at"]) == ("SUCCESS", "2024-01-02T03:05:15.678Z")
+
+
+@pytest.mark.parametrize("first_call", ["list", "progress"])
+def test_first_read_timeline_starts_on_a_list_or_progress_read(
+    clocked: tuple[EmulatorHandle, ManualClock, requests.Session], first_call: str
+) -> None:
+    """A list page that holds the task, or its progress, counts as its first read too."""
+    emu, clock, api = clocked
+    task_id = emu.add_task(INSTANCE, timeline_start="first_read",
+                           timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 5}])
+    clock.advance(30)
+    api.get(tasks_url(emu) if first_call == "list" else tasks_url(emu, task=task_id) + "/progress").raise_for_status()
+    clock.advance(4)
+    assert api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]["status"] == "EXECUTING"
+    clock.advance(1)
+    assert api.get(tasks_url(emu)).json()["tasks"][0]["status"] == "SUCCESS"
+
+
+def test_first_read_timeline_through_the_admin_api(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+    """The admin API takes "timeline_start" and refuses any other value naming the field."""
+    emu, clock, api = clocked
+    admin = f"{emu.url}/_emulator/instances/{INSTANCE}/tasks"
+    created = requests.post(admin, json={"timeline_start": "first_read",
+                                         "timeline": [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 3}]})
+    assert created.status_code == 201
+    clock.advance(20)
+    assert api.get(tasks_url(emu, task=created.json()["id"])).json()["tasks"][0]["status"] == "EXECUTING"
+    bad = requests.post(admin, json={"timeline_start": "first_call"})
+    assert bad.status_code == 400 and bad.json()["field"] == "timeline_start"
+    assert "first_read" in bad.json()["error_msg"]
+
+
 def test_demo_tasks_have_fixed_ids_and_finish_on_schedule() -> None:
     """demo=True seeds fixed ids that succeed at 3 s and fail at 4 s, next to an old finished task."""
     clock = ManualClock()
@@ -823,6 +871,8 @@ def test_handle_validates_its_arguments(emulator: EmulatorHandle) -> None:
         emulator.add_task(INSTANCE, timeline=[{"status": "SUCCESS", "after": "later"}])
     with pytest.raises(ValueError, match="task_id"):
         emulator.add_task(INSTANCE, task_id="NOT-HEX")
+    with pytest.raises(ValueError, match="timeline_start"):
+        emulator.add_task(INSTANCE, timeline_start="first")
     with pytest.raises(ValueError, match="kind"):
         emulator.add_fault("explode")
     with pytest.raises(ValueError, match="status"):

@@ -134,6 +134,7 @@ def answer(
     if task is None:
         return api_error(TASK_NOT_FOUND, request_id)
     now = store.now()
+    task = store.note_read(task, now)
     if call.operation == "progress":
         if not task.has_progress:
             return api_error(PROGRESS_NOT_FOUND, request_id)
@@ -182,5 +183,5 @@ def _list(store: Store, call: Route, query: list[tuple[str, str]], request_id: s
         return api_error(INSTANCE_NOT_FOUND, request_id)
     tasks = store.list_tasks(call.instance_id, begin, end)
     now = store.now()
-    page = tasks[start - 1 : start - 1 + limit]
+    page = [store.note_read(t, now) for t in tasks[start - 1 : start - 1 + limit]]
     return Reply(200, {"task_count": str(len(tasks)), "tasks": [t.to_wire(now) for t in page]})

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_AFTER_SECONDS",
     "MAX_INSTANCE_ID_LENGTH",
     "TASK_ID_PATTERN",
+    "TIMELINE_STARTS",
     "DuplicateTaskError",
     "SpecError",
     "TaskSpec",
@@ -42,12 +43,16 @@ __all__ = [
     "parse_task_id",
     "parse_task_spec",
     "parse_timeline",
+    "parse_timeline_start",
 ]
 
 DEFAULT_TASK_NAME = "bindInstancePublicIp"
 DEFAULT_USER_NAME = "emulator-user"
 TASK_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-_TASK_KEYS = {"name", "params", "user_name", "user_id", "timeline", "created_at", "progress", "id"}
+_TASK_KEYS = {"name", "params", "user_name", "user_id", "timeline", "timeline_start", "created_at", "progress", "id"}
+# "created": the timeline runs from the task's creation. "first_read": it runs from the first API
+# read of the task, so a test or demo sees the whole timeline however long its own set-up takes.
+TIMELINE_STARTS = ("created", "first_read")
 _ENTRY_KEYS = {"status", "after", "step"}
 # The three DMS engines share the task API (same paths and models in their vendor SDKs); only
 # RabbitMQ has no progress API, so its instances answer that path as the gateway answers any
@@ -57,7 +62,7 @@ ENGINES_WITH_PROGRESS = frozenset({"kafka", "rocketmq"})
 DEFAULT_ENGINE = "kafka"
 # A change's task, unless told otherwise: running at once, done a few seconds later.
 DEFAULT_CHANGE_SECONDS = 3.0
-_CHANGE_KEYS = {"name", "params", "user_name", "timeline", "progress"}
+_CHANGE_KEYS = {"name", "params", "user_name", "timeline", "timeline_start", "progress"}
 _BUSY_KEYS = {"name", "params", "user_name", "seconds", "final", "progress"}
 MAX_BUSY_TASKS = 100
 # What the API can render and every client can convert to its local time zone: a timestamp near
@@ -93,6 +98,7 @@ class TaskSpec:
     created_at: datetime | None = None
     progress: bool = True
     task_id: str | None = None
+    timeline_start: str = "created"
 
 
 def default_user_id(user_name: str) -> str:
@@ -135,6 +141,15 @@ def parse_timeline(value: Any, field: str = "timeline") -> tuple[TimelineEntry, 
         entries.append(TimelineEntry(status=status, after=float(after), step=step))
     # sorted() is stable: entries scripted at the same second keep their written order.
     return tuple(sorted(entries, key=lambda e: e.after))
+
+
+def parse_timeline_start(value: Any, field: str = "timeline_start") -> str:
+    """``"created"`` (the default) or ``"first_read"``."""
+    if value is None:
+        return "created"
+    if value not in TIMELINE_STARTS:
+        raise SpecError(field, "must be 'created' or 'first_read'")
+    return str(value)
 
 
 def parse_params(value: Any, field: str = "params") -> str:
@@ -211,6 +226,7 @@ def parse_task_spec(body: Any, field: str = "") -> TaskSpec:
         created_at=parse_created_at(body.get("created_at"), prefix + "created_at"),
         progress=progress,
         task_id=parse_task_id(body.get("id"), prefix + "id"),
+        timeline_start=parse_timeline_start(body.get("timeline_start"), prefix + "timeline_start"),
     )
 
 
