@@ -18,7 +18,7 @@ ALLOWED = {
     "settings": {"_constants", "errors", "validation"},
     "transport": {"_constants"},
     "waiting": {"_constants", "errors", "models"},
-    "outputs": {"models"},
+    "outputs": {"_constants", "models"},
     "client": {"_constants", "_version", "auth", "errors", "models", "settings", "transport", "validation", "waiting"},
     "provider": {"_constants", "client", "errors", "models", "outputs", "settings", "validation", "waiting"},
     "functions": {"_constants", "client", "errors", "models", "outputs", "validation"},
