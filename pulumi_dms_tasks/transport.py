@@ -176,7 +176,9 @@ def _watch_socket(sock: socket.socket | None) -> None:
 
 class _WatchedHTTPConnection(HTTPConnection):
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]
-        # The request is sent; from here on every byte is read from this socket.
+        # The request is sent; from here on every byte is read from this socket. (Connecting is
+        # bounded by the connect timeout, clamped to the time left; CPython applies a socket
+        # timeout to a TLS handshake as a whole.)
         _watch_socket(self.sock)
         return super().getresponse()
 
