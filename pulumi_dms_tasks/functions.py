@@ -112,22 +112,22 @@ def get_background_task(
     budget = parse_duration(timeout, "timeout")
     parse_duration(poll_interval, "poll_interval")
     # With wait, one deadline covers the lookup and the wait; without, each call has the client's bound.
-    end = time.monotonic() + budget if wait else None
+    end = time.monotonic() + budget
 
-    def left() -> float | None:
-        return None if end is None else max(0.001, end - time.monotonic())
+    def left() -> float:
+        return max(0.001, end - time.monotonic())
 
     with _client(region, project_id, endpoint) as client:
         if task_id is None:
-            found = client.find_latest_task(instance_id, task_name or "", since=since, timeout=left())
+            found = client.find_latest_task(instance_id, task_name or "", since=since, timeout=left() if wait else None)
             if found is None:
                 after = f" created since {since}" if since else ""
                 raise DmsError(f"no task named {task_name!r}{after} on instance {instance_id}")
             task = found
         else:
-            task = client.show_task(instance_id, task_id, timeout=left())
+            task = client.show_task(instance_id, task_id, timeout=left() if wait else None)
         if wait and not task.succeeded:
-            task = client.wait_for_task(instance_id, task.id, timeout=left() or budget, poll_interval=poll_interval)
+            task = client.wait_for_task(instance_id, task.id, timeout=left(), poll_interval=poll_interval)
         return GetBackgroundTaskResult.from_task(task, instance_id)
 
 
