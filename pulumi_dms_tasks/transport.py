@@ -174,7 +174,7 @@ def _watch_socket(sock: socket.socket | None) -> None:
         guard.add(sock)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class DeadlineHTTPConnection(HTTPConnection):
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]
         # The request is sent; from here on every byte is read from this socket. (Connecting is
         # bounded by the connect timeout, clamped to the time left; CPython applies a socket
@@ -183,21 +183,21 @@ class _WatchedHTTPConnection(HTTPConnection):
         return super().getresponse()
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
+class DeadlineHTTPSConnection(HTTPSConnection):
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]
         _watch_socket(self.sock)
         return super().getresponse()
 
 
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
+class DeadlineHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = DeadlineHTTPConnection
 
 
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
+class DeadlineHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = DeadlineHTTPSConnection
 
 
-_POOLS: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
+_POOLS: dict[str, type[HTTPConnectionPool]] = {"http": DeadlineHTTPConnectionPool, "https": DeadlineHTTPSConnectionPool}
 
 
 class _Adapter(HTTPAdapter):
