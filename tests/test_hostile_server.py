@@ -4,6 +4,7 @@ lying task counts, huge fields. Each test is what a user would see from such a s
 from __future__ import annotations
 
 import json
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from pulumi.dynamic.config import Config
 from pulumi_dms_tasks import errors
 from pulumi_dms_tasks._constants import MAX_LIST_PAGES, MAX_PARAMS_CHARS, MAX_RESPONSE_BYTES
 from pulumi_dms_tasks.client import DmsClient
+from pulumi_dms_tasks.emulator import EmulatorHandle
 from pulumi_dms_tasks.errors import (
     MAX_ERROR_TEXT_CHARS,
     ApiError,
@@ -162,6 +164,23 @@ def test_a_standalone_call_has_a_total_bound_too() -> None:
         with client_for(server, call_timeout="2s") as client:
             result, elapsed = outcome(lambda: client.show_task(INSTANCE, TASK))
         assert isinstance(result, TransportError) and elapsed < 3, (result, elapsed)
+
+
+def test_a_call_cut_at_its_deadline_leaves_the_client_usable(emulator: EmulatorHandle) -> None:
+    """After a cut-off, pooled connections still serve the next calls, from this thread and others."""
+    task_id = emulator.add_task(INSTANCE)
+    emulator.add_fault("delay", delay=3, operation="show")
+    with DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0) as client:
+        result, elapsed = outcome(lambda: client.show_task(INSTANCE, task_id, timeout=1))
+        assert isinstance(result, TransportError) and "deadline" in str(result) and elapsed < 2
+        results: list[Any] = []
+        workers = [threading.Thread(target=lambda: results.extend(client.show_task(INSTANCE, task_id) for _ in range(20)))
+                   for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(30)
+        assert len(results) == 80 and all(t.id == task_id for t in results)
 
 
 def test_503_with_a_huge_retry_after_does_not_stall_a_standalone_call() -> None:
