@@ -106,9 +106,14 @@ def validate_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
         run(key, parse_duration)
     low, high = props.get("poll_interval"), props.get("max_poll_interval")
     already_bad = {prop for prop, _ in failures}
-    if _known(low) and _known(high) and not already_bad & {"poll_interval", "max_poll_interval"}:
-        if parse_duration(high, "max_poll_interval") < parse_duration(low, "poll_interval"):
-            failures.append(("max_poll_interval", "invalid max_poll_interval: expected at least poll_interval"))
+    if (low is None or _known(low)) and _known(high) and not already_bad & {"poll_interval", "max_poll_interval"}:
+        # Unset, poll_interval is the default, and the wait refuses a cap below it just the same.
+        floor = DEFAULT_POLL_INTERVAL if low is None else parse_duration(low, "poll_interval")
+        if parse_duration(high, "max_poll_interval") < floor:
+            which = "the default poll_interval" if low is None else "poll_interval"
+            failures.append(
+                ("max_poll_interval", f"invalid max_poll_interval: expected at least {which} ({floor:g}s), got {high!r}")
+            )
     run("region", validate_region)
     run("project_id", validate_id)
     run("endpoint", validate_endpoint)
@@ -301,7 +306,9 @@ class BackgroundTaskProvider(ResourceProvider):
         since = props.get("since")
         deadline = time.monotonic() + (timeout if wait else 0)
         while True:
-            task = client.find_latest_task(instance_id, name, since=since)
+            # With wait, the search runs inside the resource's timeout; without, the call's own bound.
+            left = max(0.001, deadline - time.monotonic()) if wait else None
+            task = client.find_latest_task(instance_id, name, since=since, timeout=left)
             if task is not None:
                 return task
             if time.monotonic() + poll > deadline:

@@ -19,7 +19,7 @@ ALLOWED = {
     "transport": {"_constants"},
     "waiting": {"_constants", "errors", "models"},
     "cancellation": set(),
-    "outputs": {"models"},
+    "outputs": {"_constants", "models"},
     "client": {"_constants", "_version", "auth", "errors", "models", "settings", "transport", "validation", "waiting"},
     "provider": {"_constants", "cancellation", "client", "errors", "models", "outputs", "settings", "validation", "waiting"},
     "functions": {"_constants", "client", "errors", "models", "outputs", "validation"},
