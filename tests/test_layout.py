@@ -11,6 +11,7 @@ PKG = Path(__file__).resolve().parents[1] / "pulumi_dms_tasks"
 ALLOWED = {
     "errors": set(),
     "models": set(),
+    "matching": set(),
     "_constants": set(),
     "_version": set(),
     "validation": {"_constants", "errors"},
@@ -20,7 +21,7 @@ ALLOWED = {
     "waiting": {"_constants", "errors", "models"},
     "cancellation": set(),
     "outputs": {"_constants", "models"},
-    "client": {"_constants", "_version", "auth", "errors", "models", "settings", "transport", "validation", "waiting"},
+    "client": {"_constants", "_version", "auth", "errors", "matching", "models", "settings", "transport", "validation", "waiting"},
     "provider": {"_constants", "cancellation", "client", "errors", "models", "outputs", "settings", "validation", "waiting"},
     "functions": {"_constants", "client", "errors", "models", "outputs", "validation"},
     "resource": {"outputs", "provider"},
