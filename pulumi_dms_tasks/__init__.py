@@ -18,8 +18,10 @@ if TYPE_CHECKING:
         AuthenticationError,
         ConfigurationError,
         DmsError,
+        IdleTimeoutError,
         InvalidInputError,
         InvalidResponseError,
+        NoMatchingTaskError,
         NotFoundError,
         ServerError,
         TaskCancelledError,
@@ -31,29 +33,38 @@ if TYPE_CHECKING:
     )
     from .functions import (
         GetBackgroundTaskResult,
+        GetInstanceIdleResult,
         ListBackgroundTasksResult,
         get_background_task,
         get_background_task_output,
+        get_instance_idle,
+        get_instance_idle_output,
         list_background_tasks,
         list_background_tasks_output,
     )
-    from .models import Task, TaskProgress, TaskStatus
-    from .resource import BackgroundTask, BackgroundTaskArgs
+    from .models import IdleResult, Task, TaskProgress, TaskStatus
+    from .resource import BackgroundTask, BackgroundTaskArgs, InstanceIdle, InstanceIdleArgs
     from .waiting import WaitProgress
 
 _EXPORTS = {
     "BackgroundTask": "resource",
     "BackgroundTaskArgs": "resource",
+    "InstanceIdle": "resource",
+    "InstanceIdleArgs": "resource",
     "get_background_task": "functions",
     "get_background_task_output": "functions",
     "list_background_tasks": "functions",
     "list_background_tasks_output": "functions",
     "GetBackgroundTaskResult": "functions",
     "ListBackgroundTasksResult": "functions",
+    "get_instance_idle": "functions",
+    "get_instance_idle_output": "functions",
+    "GetInstanceIdleResult": "functions",
     "DmsClient": "client",
     "Task": "models",
     "TaskProgress": "models",
     "TaskStatus": "models",
+    "IdleResult": "models",
     "WaitProgress": "waiting",
     "DmsError": "errors",
     "ConfigurationError": "errors",
@@ -69,6 +80,8 @@ _EXPORTS = {
     "TaskFailedError": "errors",
     "TaskTimeoutError": "errors",
     "TaskCancelledError": "errors",
+    "IdleTimeoutError": "errors",
+    "NoMatchingTaskError": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -23,7 +23,7 @@ ALLOWED = {
     "outputs": {"_constants", "models"},
     "client": {"_constants", "_version", "auth", "errors", "matching", "models", "settings", "transport", "validation", "waiting"},
     "provider": {"_constants", "cancellation", "client", "errors", "models", "outputs", "settings", "validation", "waiting"},
-    "functions": {"_constants", "client", "errors", "models", "outputs", "validation"},
+    "functions": {"_constants", "client", "errors", "matching", "models", "outputs", "validation"},
     "resource": {"outputs", "provider"},
     "testing": {"emulator"},
 }
