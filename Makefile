@@ -26,8 +26,9 @@ $(MIN_VENV)/.installed: pyproject.toml setup.py
 	$(MIN_VENV)/bin/python -m pip install --quiet -e '.[dev]' 'pulumi==$(PULUMI_MIN_VERSION)'
 	touch $@
 
+# The stand-in language host (where the real one cannot be built) runs on this checkout's Python.
 pulumi:
-	bash scripts/install-pulumi.sh >/dev/null
+	PULUMI_STANDIN_PYTHON=$(abspath $(PY)) bash scripts/install-pulumi.sh >/dev/null
 
 demo: setup
 	$(PY) scripts/demo.py

@@ -1,24 +1,22 @@
 """The demo: a Kafka public-IP binding task gates what must come after it.
 
-Stack config (set by ``make demo``; see README):
+Stack config (``make demo`` sets it with ``pulumi config set``; see README):
   huaweicloud:accessKey / secretKey (secret) / projectId / endpoints {"dms": URL}
   demo:instanceId   the Kafka instance
   demo:taskId       the task that binds the public IP (runs for a few seconds)
-  demo:outputDir    where the stand-in "dependent resource" writes its file
+  demo:outputDir    where the stand-in "dependent resource" writes its file (default .demo)
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
 import pulumi
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples", "shared"))
-
-from local_file import LocalFile  # noqa: E402
-
-from pulumi_dms_tasks import BackgroundTask, get_background_task_output  # noqa: E402
+# The project directory is on sys.path for the program and for the provider process (its working
+# directory), so the shared example module imports from there as a package.
+from examples.shared.local_file import LocalFile
+from pulumi_dms_tasks import BackgroundTask, get_background_task_output
 
 
 def program() -> None:
@@ -40,7 +38,7 @@ def program() -> None:
     after = LocalFile(
         "topic-for-external-clients",
         path=os.path.join(output_dir, "after-public-ip.txt"),
-        content=public_ip.status.apply(lambda s: f"created after the public IP task reached {s}\n"),
+        content=pulumi.Output.concat("created after task ", public_ip.task_id, " reached ", public_ip.status, "\n"),
         opts=pulumi.ResourceOptions(depends_on=[public_ip]),
     )
 
@@ -49,8 +47,11 @@ def program() -> None:
         "latest-retention-change", instance_id=instance_id, task_name="changeRetentionPolicy", wait=False
     )
 
-    # Reading a task as data.
-    looked_up = get_background_task_output(instance_id, public_ip.task_id)
+    # Reading a task as data, once the wait is over (the status is unknown during preview, so
+    # preview does not read it).
+    looked_up = get_background_task_output(
+        instance_id, pulumi.Output.all(public_ip.task_id, public_ip.status).apply(lambda values: values[0])
+    )
 
     pulumi.export(
         "public_ip_task",

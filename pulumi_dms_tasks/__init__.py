@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         InvalidResponseError,
         NotFoundError,
         ServerError,
+        TaskCancelledError,
         TaskError,
         TaskFailedError,
         TaskTimeoutError,
@@ -67,6 +68,7 @@ _EXPORTS = {
     "TaskError": "errors",
     "TaskFailedError": "errors",
     "TaskTimeoutError": "errors",
+    "TaskCancelledError": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

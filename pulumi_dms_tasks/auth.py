@@ -22,6 +22,7 @@ from ._constants import MAX_CLOCK_SKEW_SECONDS, SDK_DATE_FORMAT
 
 __all__ = [
     "ALGORITHM",
+    "ALWAYS_SIGNED",
     "AkSkAuth",
     "SignatureRejected",
     "VerifiedRequest",
@@ -40,6 +41,9 @@ EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
 HEADER_DATE = "X-Sdk-Date"
 HEADER_TOKEN = "X-Security-Token"
 HEADER_CONTENT_SHA = "X-Sdk-Content-Sha256"
+# What the verifier insists is signed: the intersection of what the vendor's three signers sign
+# (see verify_request).
+ALWAYS_SIGNED = ("x-sdk-date",)
 
 
 def _encode(text: str) -> str:
@@ -269,13 +273,30 @@ def verify_request(
 
     ``target`` is the raw request target (path and query as sent); ``secret_for`` maps an access
     key to its secret key (``None`` for an unknown key).
+
+    The signature is rebuilt over exactly the headers ``SignedHeaders`` lists, in its order; each
+    must be present. The one header that must be listed is ``x-sdk-date``
+    (:data:`ALWAYS_SIGNED`), because it is the only one all three of the vendor's signers always
+    sign: the Python signer (``huaweicloudsdkcore.signer.Signer``) signs every header without
+    ``_`` and adds ``Host``; the Java signer (``com.huaweicloud.sdk.core.auth.AKSKSigner``) adds
+    and signs ``Host`` and ``X-Sdk-Date`` and signs the rest; the Go signer
+    (``huaweicloud-sdk-go-v3/core/auth/signer``) signs the headers the SDK set itself
+    (``X-Project-Id``, ``User-Agent``, ``X-Sdk-Date``, the token) and never ``Host`` nor
+    ``Content-Type``. The gateway serves the Go SDK, so it cannot require ``host``.
+
+    What still binds a request to its target: method, path and query are always signed, and the
+    path names the project, which exists in one region only, so a request replayed to another
+    region's endpoint asks for a project that is not there; a signed ``Host`` is checked like
+    any signed header. What does not: an unsigned ``Host`` can be changed, so within the
+    15-minute ``X-Sdk-Date`` window the same read can be replayed to another endpoint of the
+    same region (the scheme has no nonce, so it can be replayed to the same endpoint anyway).
     """
     lowered = {k.lower(): v for k, v in headers.items()}
     auth = lowered.get("authorization")
     if not auth:
         raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: Authorization header missing")
     access_key, names, signature = parse_authorization(auth)
-    for required in ("host", "x-sdk-date"):
+    for required in ALWAYS_SIGNED:
         if required not in names:
             raise SignatureRejected(
                 "APIGW.0301", f"Incorrect IAM authentication information: {required} is not a signed header"

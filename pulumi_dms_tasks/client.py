@@ -9,27 +9,48 @@ Arguments are validated before any request. Transport retries live in the sessio
 
 from __future__ import annotations
 
-import contextlib
+import json
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from pydantic import ValidationError
 from urllib3.exceptions import ReadTimeoutError
 
-from ._constants import API_TIME_FORMAT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, LIST_PAGE_LIMIT
+from ._constants import (
+    API_TIME_FORMAT,
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    LIST_PAGE_LIMIT,
+    LIST_PAGE_SLACK,
+    MAX_ERROR_BODY_BYTES,
+    MAX_LIST_PAGES,
+    MAX_RESPONSE_BYTES,
+)
 from ._version import __version__
 from .auth import AkSkAuth
-from .errors import ApiError, InvalidInputError, InvalidResponseError, NotFoundError, TransportError, api_error_for_status
+from .errors import (
+    ApiError,
+    InvalidInputError,
+    InvalidResponseError,
+    NotFoundError,
+    RedirectError,
+    TransportError,
+    api_error_for_status,
+    clip_text,
+)
 from .models import Task, TaskList, TaskProgress
 from .settings import ClientSettings, ConfigLookup, resolve_settings
-from .transport import build_session, deadline
+from .transport import build_session, deadline, read_body
 from .validation import parse_duration, parse_time, validate_id, validate_task_name
 from .waiting import WaitPolicy, WaitProgress, wait_until_terminal
 
@@ -41,6 +62,24 @@ log = logging.getLogger("pulumi_dms_tasks.client")
 
 def _api_time(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime(API_TIME_FORMAT)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """A response read in full (up to its cap): what the mapping to models and errors needs."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    truncated: bool  # the body went past its cap and was cut there
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("X-Request-Id")
+
+    def text(self, limit: int) -> str:
+        shown = self.body[:limit].decode("utf-8", "replace")
+        return shown + ("... [truncated]" if self.truncated or len(self.body) > limit else "")
 
 
 class DmsClient:
@@ -67,6 +106,7 @@ class DmsClient:
         env: Mapping[str, str] | None = None,
         settings: ClientSettings | None = None,
         clock: Callable[[], datetime] | None = None,
+        call_timeout: float | str | None = None,
     ) -> None:
         self._settings = settings or resolve_settings(
             endpoint=endpoint,
@@ -81,6 +121,7 @@ class DmsClient:
             verify=verify,
             config=config,
             env=env,
+            call_timeout=call_timeout,
         )
         s = self._settings
         self._session = build_session(
@@ -118,12 +159,12 @@ class DmsClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _timeout(self, end: float | None) -> tuple[float, float]:
-        connect, read = self._settings.connect_timeout, self._settings.read_timeout
-        if end is None:
-            return connect, read
-        remaining = max(0.05, end - time.monotonic())
-        return min(connect, remaining), min(read, remaining)
+    def _end(self, timeout: float | str | None, end: float | None) -> float:
+        """The monotonic deadline of a call: ``end`` if given, else ``timeout`` (or call_timeout) from now."""
+        if end is not None:
+            return end
+        budget = self._settings.call_timeout if timeout is None else parse_duration(timeout, "timeout")
+        return time.monotonic() + budget
 
     def _request(
         self,
@@ -133,56 +174,87 @@ class DmsClient:
         *,
         params: Mapping[str, Any] | None = None,
         context: Mapping[str, Any],
-        end: float | None = None,
-    ) -> requests.Response:
+        end: float,
+    ) -> _Reply:
+        """One call, retries included, that ends by ``end``: sent, answered and its body read (capped)."""
         url = self._base + path
-        timeout = self._timeout(end)
         started = time.monotonic()
-        try:
-            with deadline(end, timeout[0] + timeout[1]) if end is not None else contextlib.nullcontext():
-                response = self._session.request(method, url, params=params, timeout=timeout)
-        except requests.Timeout as exc:
-            raise TransportError(operation, f"timed out ({_short(exc)})", context=context) from exc
-        except requests.ConnectionError as exc:
-            # With a Retry, requests reports an exhausted read timeout as a ConnectionError.
-            kind = "timed out" if _is_read_timeout(exc) else "connection failed"
-            raise TransportError(operation, f"{kind} ({_short(exc)})", context=context) from exc
-        except requests.RequestException as exc:
-            raise TransportError(operation, _short(exc), context=context) from exc
-        request_id = response.headers.get("X-Request-Id")
+        remaining = max(end - started, 0.0)
+        with deadline(end, min(self._settings.connect_timeout, remaining) + min(self._settings.read_timeout, remaining)) as guard:
+            # Socket timeouts bound each read; the guard bounds them all together.
+            left = guard.cut - started
+            timeout = (min(self._settings.connect_timeout, left), min(self._settings.read_timeout, left))
+            try:
+                response = self._session.request(
+                    method, url, params=params, timeout=timeout, stream=True, allow_redirects=False
+                )
+                try:
+                    if 300 <= response.status_code < 400:
+                        raise _redirect_error(operation, response, url, context)
+                    limit = MAX_RESPONSE_BYTES if response.status_code < 300 else MAX_ERROR_BODY_BYTES
+                    body, truncated = read_body(response, limit)
+                finally:
+                    response.close()
+            except requests.RequestException as exc:
+                if guard.expired:
+                    raise TransportError(operation, _deadline_text(started, end), context=context) from exc
+                if isinstance(exc, requests.exceptions.ContentDecodingError):
+                    raise InvalidResponseError(operation, f"body cannot be decoded ({_short(exc)})", context=context) from exc
+                if isinstance(exc, requests.Timeout):
+                    raise TransportError(operation, f"timed out ({_short(exc)})", context=context) from exc
+                if isinstance(exc, requests.ConnectionError):
+                    # With a Retry, requests reports an exhausted read timeout as a ConnectionError.
+                    kind = "timed out" if _is_read_timeout(exc) else "connection failed"
+                    raise TransportError(operation, f"{kind} ({_short(exc)})", context=context) from exc
+                raise TransportError(operation, _short(exc), context=context) from exc
+            if guard.expired:  # a body without a length ends quietly when its socket is shut down
+                raise TransportError(operation, _deadline_text(started, end), context=context)
+        reply = _Reply(response.status_code, response.headers, body, truncated)
         log.debug(
-            "%s %s -> %s in %.3fs (request_id=%s)", method, path, response.status_code, time.monotonic() - started, request_id
+            "%s %s -> %s in %.3fs (request_id=%s)", method, path, reply.status, time.monotonic() - started, reply.request_id
         )
-        if response.status_code >= 400:
-            raise _api_error(operation, response, context)
-        return response
+        if reply.status >= 400:
+            raise _api_error(operation, reply, context)
+        if truncated:
+            raise InvalidResponseError(
+                operation,
+                f"body larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB (the limit); stopped reading",
+                status=reply.status, request_id=reply.request_id, context=context,
+            )
+        return reply
 
-    def _json(self, operation: str, response: requests.Response, context: Mapping[str, Any]) -> Any:
+    def _json(self, operation: str, reply: _Reply, context: Mapping[str, Any]) -> Any:
         try:
-            return response.json()
+            return json.loads(reply.body)
         except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             raise InvalidResponseError(
                 operation,
-                f"body is not JSON: {response.text[:120]!r}",
-                status=response.status_code,
-                request_id=response.headers.get("X-Request-Id"),
+                f"body is not JSON: {reply.text(120)!r}",
+                status=reply.status,
+                request_id=reply.request_id,
                 context=context,
             ) from None
 
-    def _parse(self, operation: str, response: requests.Response, model: type[Any], context: Mapping[str, Any]) -> Any:
-        body = self._json(operation, response, context)
-        return parse_body(model, body, operation=operation, status=response.status_code,
-                          request_id=response.headers.get("X-Request-Id"), context=context)
+    def _parse(self, operation: str, reply: _Reply, model: type[Any], context: Mapping[str, Any]) -> Any:
+        body = self._json(operation, reply, context)
+        return parse_body(model, body, operation=operation, status=reply.status,
+                          request_id=reply.request_id, context=context)
 
     # -- API --------------------------------------------------------------------------------
 
-    def show_task(self, instance_id: str, task_id: str, *, _end: float | None = None) -> Task:
-        """One task by id. Raises :class:`NotFoundError` when the instance or task is unknown."""
+    def show_task(
+        self, instance_id: str, task_id: str, *, timeout: float | str | None = None, _end: float | None = None
+    ) -> Task:
+        """One task by id. Raises :class:`NotFoundError` when the instance or task is unknown.
+
+        ``timeout`` bounds the whole call, retries included (default: the client's ``call_timeout``).
+        """
         validate_id(instance_id, "instance_id")
         validate_id(task_id, "task_id")
+        end = self._end(timeout, _end)
         context = {"instance_id": instance_id, "task_id": task_id}
         response = self._request(
-            "show_task", "GET", f"/instances/{instance_id}/tasks/{task_id}", context=context, end=_end
+            "show_task", "GET", f"/instances/{instance_id}/tasks/{task_id}", context=context, end=end
         )
         envelope: TaskList = self._parse("show_task", response, TaskList, context)
         for task in envelope.tasks:
@@ -191,11 +263,11 @@ class DmsClient:
         if envelope.tasks:
             raise InvalidResponseError(
                 "show_task", f"asked for task {task_id}, got {envelope.tasks[0].id}",
-                status=response.status_code, request_id=response.headers.get("X-Request-Id"), context=context,
+                status=response.status, request_id=response.request_id, context=context,
             )
         # The real service's answer for an unknown id is undocumented: an empty list means "not found".
-        raise NotFoundError("show_task", response.status_code, None, "task not found (empty task list)",
-                            response.headers.get("X-Request-Id"), context=context)
+        raise NotFoundError("show_task", response.status, None, "task not found (empty task list)",
+                            response.request_id, context=context)
 
     def iter_tasks(
         self,
@@ -204,9 +276,17 @@ class DmsClient:
         begin_time: datetime | str | None = None,
         end_time: datetime | str | None = None,
         page_size: int = LIST_PAGE_LIMIT,
+        timeout: float | str | None = None,
+        _end: float | None = None,
     ) -> Iterator[Task]:
-        """Tasks of an instance, newest first, fetched page by page as you iterate."""
+        """Tasks of an instance, newest first, fetched page by page as you iterate.
+
+        ``timeout`` bounds fetching all pages, counted from the first (default: ``call_timeout``).
+        At most ``MAX_LIST_PAGES`` pages are walked, fewer when ``task_count`` says so.
+        """
         validate_id(instance_id, "instance_id")
+        if timeout is not None:
+            parse_duration(timeout, "timeout")
         if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= LIST_PAGE_LIMIT:
             raise InvalidInputError("page_size", f"a whole number from 1 to {LIST_PAGE_LIMIT}", page_size)
         params: dict[str, Any] = {}
@@ -218,16 +298,31 @@ class DmsClient:
             params["begin_time"] = _api_time(begin)
         if finish is not None:
             params["end_time"] = _api_time(finish)
-        return self._pages(instance_id, params, page_size)
+        return self._pages(instance_id, params, page_size, timeout, _end)
 
-    def _pages(self, instance_id: str, params: dict[str, Any], page_size: int) -> Iterator[Task]:
+    def _pages(
+        self, instance_id: str, params: dict[str, Any], page_size: int, timeout: float | str | None, end: float | None
+    ) -> Iterator[Task]:
         context = {"instance_id": instance_id}
         start = 1
         seen: set[str] = set()
+        pages, max_pages = 0, MAX_LIST_PAGES
         while True:
-            query = {**params, "start": start, "limit": page_size}
-            response = self._request("list_tasks", "GET", f"/instances/{instance_id}/tasks", params=query, context=context)
+            if pages == 0:
+                end = self._end(timeout, end)  # one deadline for every page, from the first
+            assert end is not None
+            # The vendor names the 1-based index both "offset" (API page's table, Go SDK) and "start"
+            # (the page's example, Python/Java SDKs, Terraform). Sending both, equal, pages right on
+            # a server that knows either, one request a page; guessing from a repeated page could
+            # not tell an ignored name from tasks added between pages.
+            query = {**params, "offset": start, "start": start, "limit": page_size}
+            response = self._request("list_tasks", "GET", f"/instances/{instance_id}/tasks", params=query, context=context, end=end)
             page: TaskList = self._parse("list_tasks", response, TaskList, context)
+            pages += 1
+            if pages == 1 and page.tasks:
+                # The server's own count bounds the walk: pages of the length it serves, plus slack
+                # for tasks created meanwhile; a count that lies cannot pass the hard ceiling.
+                max_pages = min(MAX_LIST_PAGES, max(1, -(-page.task_count // len(page.tasks))) + LIST_PAGE_SLACK)
             fresh = 0
             for task in page.tasks:
                 # A task created between two pages shifts the window; do not yield it twice.
@@ -239,6 +334,14 @@ class DmsClient:
             # A page of nothing new means the server is repeating itself: stop rather than loop.
             if not page.tasks or start - 1 >= page.task_count or not fresh:
                 return
+            if pages >= max_pages:
+                raise InvalidResponseError(
+                    "list_tasks",
+                    f"stopped after {pages} pages ({start - 1} tasks) with task_count={page.task_count} still ahead: "
+                    + (f"more than the {MAX_LIST_PAGES}-page limit; narrow the time window (begin_time/end_time)"
+                       if max_pages == MAX_LIST_PAGES else "the pages keep bringing new tasks past task_count"),
+                    status=response.status, request_id=response.request_id, context=context,
+                )
 
     def list_tasks(
         self,
@@ -246,19 +349,26 @@ class DmsClient:
         *,
         begin_time: datetime | str | None = None,
         end_time: datetime | str | None = None,
+        timeout: float | str | None = None,
     ) -> list[Task]:
         """Every task of an instance (all pages), newest first, optionally within a time window."""
-        return list(self.iter_tasks(instance_id, begin_time=begin_time, end_time=end_time))
+        return list(self.iter_tasks(instance_id, begin_time=begin_time, end_time=end_time, timeout=timeout))
 
-    def find_latest_task(self, instance_id: str, name: str, *, since: datetime | str | None = None) -> Task | None:
-        """The newest task called ``name`` (created at or after ``since``), or ``None``."""
+    def find_latest_task(
+        self, instance_id: str, name: str, *, since: datetime | str | None = None, timeout: float | str | None = None
+    ) -> Task | None:
+        """The newest task called ``name`` (created at or after ``since``), or ``None``.
+
+        ``timeout`` bounds the whole search, every page included (default: ``call_timeout``).
+        """
         validate_id(instance_id, "instance_id")
         validate_task_name(name, "name")
         floor = parse_time(since, "since") if since is not None else None
+        end = self._end(timeout, None)
         best: Task | None = None
         # The API filters whole seconds; filter exactly here.
         begin = floor.replace(microsecond=0) if floor is not None else None
-        for task in self.iter_tasks(instance_id, begin_time=begin):
+        for task in self.iter_tasks(instance_id, begin_time=begin, _end=end):
             if task.name != name:
                 continue
             if floor is not None and (task.created_at is None or task.created_at < floor):
@@ -267,14 +377,17 @@ class DmsClient:
                 best = task
         return best
 
-    def task_progress(self, instance_id: str, task_id: str, *, _end: float | None = None) -> TaskProgress | None:
+    def task_progress(
+        self, instance_id: str, task_id: str, *, timeout: float | str | None = None, _end: float | None = None
+    ) -> TaskProgress | None:
         """A task's progress, or ``None`` when the task has no progress record (a 400/404 answer)."""
         validate_id(instance_id, "instance_id")
         validate_id(task_id, "task_id")
+        end = self._end(timeout, _end)
         context = {"instance_id": instance_id, "task_id": task_id}
         try:
             response = self._request(
-                "task_progress", "GET", f"/instances/{instance_id}/tasks/{task_id}/progress", context=context, end=_end
+                "task_progress", "GET", f"/instances/{instance_id}/tasks/{task_id}/progress", context=context, end=end
             )
         except ApiError as exc:
             if exc.status in (400, 404):
@@ -283,12 +396,12 @@ class DmsClient:
         progress: TaskProgress = self._parse("task_progress", response, TaskProgress, context)
         return progress
 
-    def delete_task(self, instance_id: str, task_id: str) -> None:
+    def delete_task(self, instance_id: str, task_id: str, *, timeout: float | str | None = None) -> None:
         """Delete a task's record (not the operation itself). Never retried."""
         validate_id(instance_id, "instance_id")
         validate_id(task_id, "task_id")
         self._request("delete_task", "DELETE", f"/instances/{instance_id}/tasks/{task_id}",
-                      context={"instance_id": instance_id, "task_id": task_id})
+                      context={"instance_id": instance_id, "task_id": task_id}, end=self._end(timeout, None))
 
     def wait_for_task(
         self,
@@ -343,10 +456,37 @@ def _is_read_timeout(exc: requests.ConnectionError) -> bool:
     return isinstance(getattr(inner, "reason", inner), ReadTimeoutError)
 
 
+_USERINFO = re.compile(r"//[^/\s@'\"]*@")
+
+
 def _short(exc: BaseException) -> str:
-    text = str(exc)
+    # A proxy URL from the environment can carry credentials; never repeat them.
+    text = _USERINFO.sub("//***@", str(exc))
     # Keep both ends: urllib3 puts the root cause ("Connection refused", "Read timed out") last.
     return text if len(text) <= 300 else text[:120] + " ... " + text[-175:]
+
+
+def _deadline_text(started: float, end: float) -> str:
+    return f"timed out: the call's deadline passed after {time.monotonic() - started:.1f}s (budget {max(0.0, end - started):.1f}s)"
+
+
+def _origin(url: str) -> str | None:
+    """scheme://host[:port] of ``url``: no credentials, path or query."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not host:
+        return None
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def _redirect_error(operation: str, response: requests.Response, url: str, context: Mapping[str, Any]) -> RedirectError:
+    location = response.headers.get("Location")
+    origin = _origin(urljoin(url, location.strip())) if location else None
+    return RedirectError(operation, response.status_code, origin, response.headers.get("X-Request-Id"), context=context)
 
 
 def parse_body(
@@ -369,15 +509,15 @@ def parse_body(
         where = ".".join(str(p) for p in first.get("loc", ())) or "body"
         raise InvalidResponseError(operation, f"{where}: {first.get('msg')}", status=status,
                                    request_id=request_id, context=context) from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+    except (ValueError, TypeError, ArithmeticError, OSError, RecursionError) as exc:
         raise InvalidResponseError(operation, f"unparseable body ({type(exc).__name__})", status=status,
                                    request_id=request_id, context=context) from None
 
 
-def _api_error(operation: str, response: requests.Response, context: Mapping[str, Any]) -> ApiError:
+def _api_error(operation: str, reply: _Reply, context: Mapping[str, Any]) -> ApiError:
     code = message = body_request_id = None
     try:
-        body = response.json()
+        body = None if reply.truncated else json.loads(reply.body)
     except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
@@ -385,19 +525,19 @@ def _api_error(operation: str, response: requests.Response, context: Mapping[str
         code = inner.get("error_code") or inner.get("errorCode") or inner.get("code")
         message = inner.get("error_msg") or inner.get("errorMsg") or inner.get("message")
         body_request_id = inner.get("request_id")
-    elif response.text:
-        message = response.text.strip()[:200]
+    elif reply.body.strip():
+        message = reply.text(200).strip()
     retry_after = None
-    header = response.headers.get("Retry-After")
-    if header and header.strip().isdigit():
+    header = reply.headers.get("Retry-After")
+    if header and header.strip().isdigit() and len(header.strip()) < 12:
         retry_after = float(header.strip())
-    cls = api_error_for_status(response.status_code)
+    cls = api_error_for_status(reply.status)
     return cls(
         operation,
-        response.status_code,
-        None if code is None else str(code),
-        None if message is None else str(message),
-        response.headers.get("X-Request-Id") or (None if body_request_id is None else str(body_request_id)),
+        reply.status,
+        None if code is None else clip_text(str(code), 200),
+        None if message is None else clip_text(str(message)),
+        reply.request_id or (None if body_request_id is None else clip_text(str(body_request_id), 200)),
         context=context,
         retry_after=retry_after,
     )

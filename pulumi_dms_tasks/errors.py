@@ -6,6 +6,7 @@
     ├── TransportError            no usable HTTP response: connection refused/reset, timeout
     ├── InvalidResponseError      a response arrived but is not the documented shape
     ├── ApiError                  the API answered with an error status
+    │   ├── RedirectError         3xx: never followed, to any origin
     │   ├── AuthenticationError   401 / 403
     │   ├── NotFoundError         404
     │   ├── ThrottledError        429
@@ -13,13 +14,16 @@
     └── TaskError                 a wait ended without success
         ├── TaskFailedError       the task reached FAILED, CANCELLED or DELETED
         └── TaskTimeoutError      the deadline passed first
+            └── TaskCancelledError  the wait was stopped first (Ctrl-C, provider shut down, CLI gone)
 
 Messages name the operation, the ids, HTTP status, ``error_code``, ``error_msg`` and the request id.
-They never contain credentials: nothing secret is ever passed in.
+They never contain credentials: nothing secret is ever passed in. Text that comes from a server is
+cut to :data:`MAX_ERROR_TEXT_CHARS` (marked as truncated) and its control characters escaped.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 __all__ = [
@@ -29,6 +33,7 @@ __all__ = [
     "TransportError",
     "InvalidResponseError",
     "ApiError",
+    "RedirectError",
     "AuthenticationError",
     "NotFoundError",
     "ThrottledError",
@@ -36,14 +41,33 @@ __all__ = [
     "TaskError",
     "TaskFailedError",
     "TaskTimeoutError",
+    "TaskCancelledError",
     "api_error_for_status",
+    "clip_text",
+    "MAX_ERROR_TEXT_CHARS",
 ]
+
+# error_msg, reasons and other server text kept in an exception (a 10 MiB error_msg is not a message).
+MAX_ERROR_TEXT_CHARS = 1000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clip_text(text: str, limit: int = MAX_ERROR_TEXT_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying so and how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [truncated, {len(text)} characters in all]"
+
+
+def _shown(value: Any, limit: int = MAX_ERROR_TEXT_CHARS) -> str:
+    # Server text goes to a terminal: no escape sequences or line breaks of its choosing.
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", clip_text(str(value), limit))
 
 
 def _context(context: Mapping[str, Any] | None) -> str:
     if not context:
         return ""
-    parts = [f"{k}={v}" for k, v in context.items() if v is not None]
+    parts = [f"{k}={_shown(v, 200)}" for k, v in context.items() if v is not None]
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -70,9 +94,9 @@ class TransportError(DmsError):
 
     def __init__(self, operation: str, reason: str, *, context: Mapping[str, Any] | None = None) -> None:
         self.operation = operation
-        self.reason = reason
+        self.reason = clip_text(reason)
         self.context = dict(context or {})
-        super().__init__(f"{operation} failed: {reason}{_context(context)}")
+        super().__init__(f"{operation} failed: {_shown(reason)}{_context(context)}")
 
 
 class InvalidResponseError(DmsError):
@@ -88,14 +112,14 @@ class InvalidResponseError(DmsError):
         context: Mapping[str, Any] | None = None,
     ) -> None:
         self.operation = operation
-        self.reason = reason
+        self.reason = clip_text(reason)
         self.status = status
-        self.request_id = request_id
+        self.request_id = None if request_id is None else clip_text(request_id, 200)
         self.context = dict(context or {})
         ctx = dict(context or {})
         ctx["request_id"] = request_id
         status_text = f"HTTP {status} " if status is not None else ""
-        super().__init__(f"{operation}: invalid response: {status_text}{reason}{_context(ctx)}")
+        super().__init__(f"{operation}: invalid response: {status_text}{_shown(reason)}{_context(ctx)}")
 
 
 class ApiError(DmsError):
@@ -114,21 +138,48 @@ class ApiError(DmsError):
     ) -> None:
         self.operation = operation
         self.status = status
-        self.error_code = error_code
-        self.error_msg = error_msg
-        self.request_id = request_id
+        self.error_code = None if error_code is None else clip_text(error_code, 200)
+        self.error_msg = None if error_msg is None else clip_text(error_msg)
+        self.request_id = None if request_id is None else clip_text(request_id, 200)
         self.context = dict(context or {})
         self.retry_after = retry_after
         ctx = dict(context or {})
         ctx["request_id"] = request_id or "-"
-        code = error_code or "-"
-        msg = error_msg or ""
+        code = _shown(error_code or "-", 200)
+        msg = _shown(error_msg or "")
         super().__init__(f"{operation} failed: HTTP {status} {code}: {msg}{_context(ctx)}")
 
     @property
     def status_code(self) -> int:
         """Alias of ``status`` with the vendor SDK's name."""
         return self.status
+
+
+class RedirectError(ApiError):
+    """3xx: the endpoint redirected. Redirects are never followed, to another origin or the same one.
+
+    ``location`` is the target's origin (scheme, host, port) without credentials, path or query.
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        status: int,
+        location: str | None,
+        request_id: str | None,
+        *,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.location = location
+        target = f"to {location}" if location else "without a usable Location"
+        super().__init__(
+            operation,
+            status,
+            None,
+            f"redirect {target} refused: redirects are never followed (is the endpoint right?)",
+            request_id,
+            context=context,
+        )
 
 
 class AuthenticationError(ApiError):
@@ -173,9 +224,9 @@ class TaskError(DmsError):
 def _describe_task(task: Any, instance_id: str | None) -> str:
     params = getattr(task, "params_json", None)
     return (
-        f"task {getattr(task, 'id', '?')} ({getattr(task, 'name', '?')}) on instance "
+        f"task {_shown(getattr(task, 'id', '?'), 200)} ({_shown(getattr(task, 'name', '?'), 200)}) on instance "
         f"{getattr(task, 'instance_id', None) or instance_id or '?'}"
-        + (f", params {params}" if params else "")
+        + (f", params {_shown(params, 500)}" if params else "")
     )
 
 
@@ -187,7 +238,7 @@ class TaskFailedError(TaskError):
         self.instance_id = instance_id
         desc = _describe_task(task, instance_id)
         super().__init__(
-            f"{desc} ended with status {self.status} after {elapsed:.1f}s ({polls} polls)",
+            f"{desc} ended with status {_shown(self.status, 200)} after {elapsed:.1f}s ({polls} polls)",
             task=task,
             elapsed=elapsed,
             polls=polls,
@@ -216,7 +267,7 @@ class TaskTimeoutError(TaskError):
         self.last_error = last_error
         self.last_status = None if task is None else str(getattr(task, "status", None))
         what = _describe_task(task, instance_id) if task is not None else f"task {task_id} on instance {instance_id}"
-        last = f"; last status {self.last_status}" if self.last_status else "; status never seen"
+        last = f"; last status {_shown(self.last_status, 200)}" if self.last_status else "; status never seen"
         err = f"; last error: {last_error}" if last_error is not None else ""
         head = "wait cancelled" if cancelled else "timed out"
         super().__init__(
@@ -224,4 +275,56 @@ class TaskTimeoutError(TaskError):
             task=task,
             elapsed=elapsed,
             polls=polls,
+        )
+
+
+class TaskCancelledError(TaskTimeoutError):
+    """The wait was stopped before its deadline: its stop event was set.
+
+    A :class:`TaskTimeoutError` with ``cancelled`` true, so code catching timeouts still catches it.
+    ``reason`` says why (the provider: Ctrl-C, the engine shutting it down, its CLI gone) and
+    ``resource`` names the resource that was waiting, when known; both end up in the message.
+    """
+
+    def __init__(
+        self,
+        *,
+        instance_id: str,
+        task_id: str,
+        timeout: float,
+        elapsed: float,
+        polls: int,
+        task: Any = None,
+        last_error: BaseException | None = None,
+        reason: str | None = None,
+        resource: str | None = None,
+    ) -> None:
+        super().__init__(
+            instance_id=instance_id,
+            task_id=task_id,
+            timeout=timeout,
+            elapsed=elapsed,
+            polls=polls,
+            task=task,
+            last_error=last_error,
+            cancelled=True,
+        )
+        self.reason = reason
+        self.resource = resource
+        if resource or reason:
+            text = (f"{resource}: " if resource else "") + str(self) + (f" ({reason})" if reason else "")
+            TaskError.__init__(self, text, task=task, elapsed=elapsed, polls=polls)
+
+    def with_context(self, *, reason: str | None, resource: str | None) -> "TaskCancelledError":
+        """The same error with the stop's reason and the waiting resource named."""
+        return TaskCancelledError(
+            instance_id=self.instance_id,
+            task_id=self.task_id,
+            timeout=self.timeout,
+            elapsed=self.elapsed,
+            polls=self.polls,
+            task=self.task,
+            last_error=self.last_error,
+            reason=reason,
+            resource=resource,
         )

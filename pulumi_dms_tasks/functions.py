@@ -6,6 +6,7 @@ stack config (``huaweicloud:*``) and the environment, read once, and wait only w
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -108,19 +109,25 @@ def get_background_task(
         if task_name is None:
             raise InvalidInputError("since", "only together with task_name", show_value=False)
         parse_time(since, "since")
-    parse_duration(timeout, "timeout")
+    budget = parse_duration(timeout, "timeout")
     parse_duration(poll_interval, "poll_interval")
+    # With wait, one deadline covers the lookup and the wait; without, each call has the client's bound.
+    end = time.monotonic() + budget
+
+    def left() -> float:
+        return max(0.001, end - time.monotonic())
+
     with _client(region, project_id, endpoint) as client:
         if task_id is None:
-            found = client.find_latest_task(instance_id, task_name or "", since=since)
+            found = client.find_latest_task(instance_id, task_name or "", since=since, timeout=left() if wait else None)
             if found is None:
                 after = f" created since {since}" if since else ""
                 raise DmsError(f"no task named {task_name!r}{after} on instance {instance_id}")
             task = found
         else:
-            task = client.show_task(instance_id, task_id)
+            task = client.show_task(instance_id, task_id, timeout=left() if wait else None)
         if wait and not task.succeeded:
-            task = client.wait_for_task(instance_id, task.id, timeout=timeout, poll_interval=poll_interval)
+            task = client.wait_for_task(instance_id, task.id, timeout=left(), poll_interval=poll_interval)
         return GetBackgroundTaskResult.from_task(task, instance_id)
 
 

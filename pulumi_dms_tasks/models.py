@@ -24,7 +24,22 @@ __all__ = [
     "TaskStep",
     "TaskProgress",
     "format_api_timestamp",
+    "MAX_FIELD_CHARS",
 ]
+
+# The longest id, name, status, user or timestamp text accepted in a body; longer is not the API's
+# shape (InvalidResponseError), and would otherwise land in outputs, messages and logs.
+MAX_FIELD_CHARS = 1024
+_SHORT_FIELDS = ("id", "name", "status", "user_name", "user_id", "created_at", "updated_at")
+# Progress numbers past this are nonsense (remain_time is seconds); beyond float range they crash arithmetic.
+_MAX_PROGRESS_NUMBER = 10**9
+
+
+def _check_lengths(data: dict[str, Any], keys: tuple[str, ...]) -> None:
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            raise ValueError(f"{key} is {len(value)} characters long, more than {MAX_FIELD_CHARS}")
 
 
 class TaskStatus(StrEnum):
@@ -54,7 +69,10 @@ def _parse_timestamp(value: Any) -> datetime | None:
         dt = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         # Some DMS APIs give epoch milliseconds; accept them rather than fail a whole body.
-        dt = datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)
+        try:
+            dt = datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"epoch milliseconds out of range: {str(value)[:30]}") from None
     elif isinstance(value, str):
         text = value.strip()
         if not text:
@@ -111,6 +129,7 @@ class Task(BaseModel):
     def _split_raw_fields(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        _check_lengths(data, _SHORT_FIELDS)
         data = dict(data)
         raw = data.get("params")
         if "params_json" not in data:
@@ -209,6 +228,13 @@ class TaskStep(BaseModel):
     start_time: int | str | None = None
     end_time: int | str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _short_text(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            _check_lengths(data, ("name", "statue", "start_time", "end_time"))
+        return data
+
 
 class TaskProgress(BaseModel):
     """A task's progress: percentage, estimated seconds remaining and steps."""
@@ -223,6 +249,13 @@ class TaskProgress(BaseModel):
     @classmethod
     def _steps(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("progress_percentage", "remain_time")
+    @classmethod
+    def _in_range(cls, value: int | None) -> int | None:
+        if value is not None and abs(value) > _MAX_PROGRESS_NUMBER:
+            raise ValueError(f"out of range (more than {_MAX_PROGRESS_NUMBER} in size)")
+        return value
 
     @property
     def current_step(self) -> TaskStep | None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
+
+from ._constants import MAX_PARAMS_CHARS
 
 if TYPE_CHECKING:
     from .models import Task
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "task_outputs"]
+
+log = logging.getLogger("pulumi_dms_tasks.outputs")
 
 INPUT_KEYS = (
     "instance_id",
@@ -40,14 +45,27 @@ OUTPUT_KEYS = (
 
 
 def task_outputs(task: "Task", instance_id: str) -> dict[str, Any]:
-    """The output values of a task: strings as the API gives them, params parsed."""
+    """The output values of a task: strings as the API gives them, params parsed.
+
+    ``params_json`` longer than ``MAX_PARAMS_CHARS`` is cut there and marked as truncated, and
+    ``params`` is then ``{}``: outputs live in the state, which must not grow by megabytes.
+    """
+    params = dict(task.params) if task.params is not None else {}
+    params_json = task.params_json or ""
+    if len(params_json) > MAX_PARAMS_CHARS:
+        log.warning("task %s: params of %d characters truncated to %d in outputs", task.id, len(params_json), MAX_PARAMS_CHARS)
+        params_json = (
+            f"{params_json[:MAX_PARAMS_CHARS]}... [truncated by pulumi-dms-tasks: {len(params_json)} characters, "
+            f"limit {MAX_PARAMS_CHARS}]"
+        )
+        params = {}
     return {
         "task_id": task.id,
         "instance_id": instance_id,
         "name": task.name,
         "status": str(task.status),
-        "params": dict(task.params) if task.params is not None else {},
-        "params_json": task.params_json or "",
+        "params": params,
+        "params_json": params_json,
         "user_name": task.user_name or "",
         "user_id": task.user_id or "",
         "created_at": task.created_at_text or "",

@@ -28,8 +28,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import cancellation
 from ._constants import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
-from .errors import DmsError, InvalidInputError, NotFoundError
+from .errors import DmsError, InvalidInputError, NotFoundError, TaskCancelledError
 from .outputs import INPUT_KEYS, OUTPUT_KEYS, task_outputs
 from .settings import ClientSettings, resolve_settings
 from .validation import (
@@ -105,9 +106,14 @@ def validate_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
         run(key, parse_duration)
     low, high = props.get("poll_interval"), props.get("max_poll_interval")
     already_bad = {prop for prop, _ in failures}
-    if _known(low) and _known(high) and not already_bad & {"poll_interval", "max_poll_interval"}:
-        if parse_duration(high, "max_poll_interval") < parse_duration(low, "poll_interval"):
-            failures.append(("max_poll_interval", "invalid max_poll_interval: expected at least poll_interval"))
+    if (low is None or _known(low)) and _known(high) and not already_bad & {"poll_interval", "max_poll_interval"}:
+        # Unset, poll_interval is the default, and the wait refuses a cap below it just the same.
+        floor = DEFAULT_POLL_INTERVAL if low is None else parse_duration(low, "poll_interval")
+        if parse_duration(high, "max_poll_interval") < floor:
+            which = "the default poll_interval" if low is None else "poll_interval"
+            failures.append(
+                ("max_poll_interval", f"invalid max_poll_interval: expected at least {which} ({floor:g}s), got {high!r}")
+            )
     run("region", validate_region)
     run("project_id", validate_id)
     run("endpoint", validate_endpoint)
@@ -151,7 +157,21 @@ class _Reporter:
         now = time.monotonic()
         if event.status_changed or event.polls == 1 or now - self.last_line >= self.heartbeat:
             self.last_line = now
-            print(f"BackgroundTask {self.label}: {event.describe()}", file=sys.stderr, flush=True)
+            _say(f"BackgroundTask {self.label}: {event.describe()}")
+
+
+def _say(line: str) -> None:
+    # Once the CLI is gone stderr is a broken pipe: progress is not worth failing the call for.
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _watch_for_stop() -> None:
+    """In the provider host, start watching for the deployment going away (once per process)."""
+    if cancellation.in_provider_host():
+        cancellation.watch()
 
 
 class BackgroundTaskProvider(ResourceProvider):
@@ -167,6 +187,7 @@ class BackgroundTaskProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Keep the stack config; clients are built per settings on first use."""
         _enable_logging(os.environ.get(LOG_ENV))
+        _watch_for_stop()
         self._config = req.config
         self._clients: dict[ClientSettings, DmsClient] = {}
         self._lock = threading.Lock()
@@ -209,6 +230,7 @@ class BackgroundTaskProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Find the task, wait for it if asked, and return its outputs."""
         self._raise_on_invalid(props)
+        _watch_for_stop()
         client = self._client(props)
         instance_id = props["instance_id"]
         wait = True if props.get("wait") is None else validate_bool(props["wait"], "wait")
@@ -227,14 +249,22 @@ class BackgroundTaskProvider(ResourceProvider):
             task = found
         else:
             # The wait itself tolerates the first 404s of a just-created task.
-            task = client.wait_for_task(
-                instance_id,
-                task_id,
-                timeout=max(0.001, timeout - (time.monotonic() - started)),
-                poll_interval=low,
-                max_poll_interval=props.get("max_poll_interval") or None,  # the client's default
-                on_progress=_Reporter(_label(props.get("resource_name"), instance_id, task_id, name)),
-            )
+            label = _label(props.get("resource_name"), instance_id, task_id, name)
+            try:
+                task = client.wait_for_task(
+                    instance_id,
+                    task_id,
+                    timeout=max(0.001, timeout - (time.monotonic() - started)),
+                    poll_interval=low,
+                    max_poll_interval=props.get("max_poll_interval") or None,  # the client's default
+                    on_progress=_Reporter(label),
+                    stop_event=cancellation.stop_event(),
+                )
+            except TaskCancelledError as exc:
+                error = exc.with_context(reason=cancellation.reason(), resource=f"BackgroundTask {label}")
+                # The engine may have dropped this call already (host shutting down): say it here too.
+                _say(str(error))
+                raise error from None
         return CreateResult(id_=f"{instance_id}/{task.id}", outs=_outputs(props, task, instance_id))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -276,10 +306,14 @@ class BackgroundTaskProvider(ResourceProvider):
         since = props.get("since")
         deadline = time.monotonic() + (timeout if wait else 0)
         while True:
-            task = client.find_latest_task(instance_id, name, since=since)
+            # With wait, the search runs inside the resource's timeout; without, the call's own bound.
+            left = max(0.001, deadline - time.monotonic()) if wait else None
+            task = client.find_latest_task(instance_id, name, since=since, timeout=left)
             if task is not None:
                 return task
             if time.monotonic() + poll > deadline:
                 after = f" created since {since}" if since else ""
                 raise DmsError(f"no task named {name!r}{after} on instance {instance_id}")
-            time.sleep(poll)
+            if cancellation.stop_event().wait(poll):
+                raise DmsError(f"search for a task named {name!r} on instance {instance_id} cancelled "
+                               f"({cancellation.reason()})")

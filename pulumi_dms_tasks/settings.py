@@ -25,7 +25,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._constants import DEFAULT_CLOUD_DOMAIN, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
+from ._constants import (
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CLOUD_DOMAIN,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_READ_TIMEOUT,
+)
 from .errors import ConfigurationError, InvalidInputError
 from .validation import (
     parse_duration,
@@ -80,6 +86,7 @@ class ClientSettings:
     read_timeout: float = DEFAULT_READ_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     verify: bool | str = True
+    call_timeout: float = DEFAULT_CALL_TIMEOUT  # the total bound of a call made without a wait
 
     def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("ClientSettings holds credentials and cannot be pickled")
@@ -126,6 +133,7 @@ def resolve_settings(
     verify: bool | str | None = None,
     config: ConfigLookup | None = None,
     env: Mapping[str, str] | None = None,
+    call_timeout: float | str | None = None,
 ) -> ClientSettings:
     """Combine arguments, stack config and environment (see the module docstring)."""
     environ = os.environ if env is None else env
@@ -237,4 +245,5 @@ def resolve_settings(
         read_timeout=parse_duration(read_timeout, "read_timeout") if read_timeout is not None else DEFAULT_READ_TIMEOUT,
         max_retries=retries,
         verify=verify_value,
+        call_timeout=parse_duration(call_timeout, "call_timeout") if call_timeout is not None else DEFAULT_CALL_TIMEOUT,
     )

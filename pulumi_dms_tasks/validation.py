@@ -12,7 +12,14 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._constants import API_TIME_FORMAT, MAX_ID_LENGTH, MAX_NAME_LENGTH
+from ._constants import (
+    API_TIME_FORMAT,
+    EARLIEST_TIME_TEXT,
+    LATEST_TIME_TEXT,
+    MAX_DURATION_SECONDS,
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+)
 from .errors import InvalidInputError
 
 __all__ = [
@@ -30,6 +37,9 @@ _ID_RE = re.compile(r"[A-Za-z0-9_.:-]+")
 _REGION_RE = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
 _DURATION_RE = re.compile(r"(?:(\d+(?:\.\d+)?)\s*(ms|h|m|s))", re.IGNORECASE)  # "ms" before "m"
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+_EARLIEST = datetime.fromisoformat(EARLIEST_TIME_TEXT.replace("Z", "+00:00"))
+_LATEST = datetime.fromisoformat(LATEST_TIME_TEXT.replace("Z", "+00:00")).replace(microsecond=999999)
+_DAYS = MAX_DURATION_SECONDS / 86400
 _ID_EXPECTED = (
     f"a non-empty string of letters, digits, '-', '_', '.' or ':' (at most {MAX_ID_LENGTH} characters, "
     "no '/', '..', '?', '#', whitespace or control characters)"
@@ -57,21 +67,40 @@ def validate_task_name(value: Any, field: str = "task_name") -> str:
     return value
 
 
+def _redacted(text: str) -> str:
+    """``text`` fit for a message: whatever could be user info (up to the last '@') is hidden."""
+    head, at, tail = text.rpartition("@")
+    if at:
+        scheme, slashes, _ = head.partition("://")
+        text = f"{scheme}://***@{tail}" if slashes else f"***@{tail}"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def validate_endpoint(value: Any, field: str = "endpoint") -> str:
-    """An ``http(s)://host[:port]`` base URL; returned without a trailing slash."""
+    """An ``http(s)://host[:port]`` base URL (port 1-65535, no user info); returned without a trailing slash."""
     expected = "an http:// or https:// URL with a host, e.g. https://dms.cn-north-4.myhuaweicloud.com"
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, expected, value)
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInputError(field, expected, value)
-    if parts.query or parts.fragment or "@" in parts.netloc:
-        raise InvalidInputError(field, expected + " (no user info, query or fragment)", value)
+    text = value.strip()
+    shown = _redacted(text)
+    if "@" in text:
+        # Credentials never go in the endpoint (nor, from there, into a message).
+        raise InvalidInputError(field, expected + " (no user info)", shown)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise InvalidInputError(field, expected + " (no whitespace or control characters)", shown)
     try:
-        parts.port
+        parts = urlsplit(text)
+        port = parts.port
+        host = parts.hostname
     except ValueError:
-        raise InvalidInputError(field, expected + " (port 1-65535)", value) from None
-    return value.strip().rstrip("/")
+        raise InvalidInputError(field, expected + " (a valid host; port 1-65535)", shown) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise InvalidInputError(field, expected, shown)
+    if parts.query or parts.fragment:
+        raise InvalidInputError(field, expected + " (no query or fragment)", shown)
+    if port is not None and not 1 <= port <= 65535:
+        raise InvalidInputError(field, expected + " (port 1-65535)", shown)
+    return text.rstrip("/")
 
 
 def validate_region(value: Any, field: str = "region") -> str:
@@ -82,13 +111,16 @@ def validate_region(value: Any, field: str = "region") -> str:
 
 
 def parse_duration(value: Any, field: str) -> float:
-    """Seconds from a positive number or a string like ``"90s"``, ``"20m"``, ``"1h30m"``, ``"300"``."""
-    expected = "a positive duration: seconds as a number, or a string like '90s', '20m', '1h30m'"
+    """Seconds (more than 0, at most 7 days) from a number or a string like ``"90s"``, ``"20m"``, ``"1h30m"``."""
+    expected = f"a positive duration up to {_DAYS:g} days: seconds as a number, or a string like '90s', '20m', '1h30m'"
     if isinstance(value, bool) or value is None:
         raise InvalidInputError(field, expected, value)
     seconds: float
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int past float's range
+            raise InvalidInputError(field, expected, f"{str(value)[:20]}... ({len(str(value))} digits)") from None
     elif isinstance(value, str):
         text = value.strip()
         try:
@@ -104,26 +136,37 @@ def parse_duration(value: Any, field: str) -> float:
                 raise InvalidInputError(field, expected, value) from None
     else:
         raise InvalidInputError(field, expected, value)
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise InvalidInputError(field, expected, value)
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_DURATION_SECONDS:
+        raise InvalidInputError(field, expected, value if not isinstance(value, str) or len(value) <= 80 else value[:77] + "...")
     return seconds
 
 
 def parse_time(value: Any, field: str) -> datetime:
-    """A UTC instant from a datetime (naive = UTC), ``YYYYMMDDHHmmss`` or an ISO 8601 string."""
-    expected = "a datetime, an ISO 8601 timestamp or 'YYYYMMDDHHmmss' (UTC)"
+    """A UTC instant (1970 to 9999) from a datetime (naive = UTC), ``YYYYMMDDHHmmss`` or an ISO 8601 string."""
+    expected = (
+        f"a datetime, an ISO 8601 timestamp or 'YYYYMMDDHHmmss' (UTC) between {EARLIEST_TIME_TEXT} and {LATEST_TIME_TEXT}"
+    )
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if not isinstance(value, str) or not value.strip():
+        parsed = value
+    elif not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, expected, value)
-    text = value.strip()
+    else:
+        text = value.strip()
+        try:
+            if text.isdigit() and len(text) == 14:
+                parsed = datetime.strptime(text, API_TIME_FORMAT)
+            else:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInputError(field, expected, value if len(value) <= 80 else value[:77] + "...") from None
     try:
-        if text.isdigit() and len(text) == 14:
-            return datetime.strptime(text, API_TIME_FORMAT).replace(tzinfo=timezone.utc)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInputError(field, expected, value) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        # An offset can carry a valid local time out of datetime's range ("date value out of range").
+        utc = parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not _EARLIEST <= utc <= _LATEST:
+        raise InvalidInputError(field, expected, value if isinstance(value, str) else value.isoformat())
+    return utc
 
 
 def validate_bool(value: Any, field: str) -> bool:

@@ -31,6 +31,7 @@ from .errors import (
     InvalidResponseError,
     NotFoundError,
     ServerError,
+    TaskCancelledError,
     TaskFailedError,
     TaskTimeoutError,
     ThrottledError,
@@ -182,7 +183,8 @@ def wait_until_terminal(
     Transient errors (5xx, 429, connection problems) count as a failed poll and the wait goes on
     within the deadline; 401/403/other 4xx abort at once; up to ``policy.not_found_tolerance``
     consecutive 404s are tolerated (a new task's record can lag). ``stop_event`` ends the wait
-    early with :class:`TaskTimeoutError`.
+    early with :class:`TaskCancelledError` (a :class:`TaskTimeoutError`), at once when it is set
+    during a pause, else after the poll in flight.
     """
     rng = rng or random.Random()
     start = clock()
@@ -203,6 +205,8 @@ def wait_until_terminal(
         raise _timeout(instance_id, task_id, policy, clock() - start, state, cancelled=True)
 
     while True:
+        if stop_event is not None and stop_event.is_set():
+            raise _timeout(instance_id, task_id, policy, clock() - start, state, cancelled=True)
         state.polls += 1
         percentage = remain = None
         step = None
@@ -349,6 +353,16 @@ def _report(
 def _timeout(
     instance_id: str, task_id: str, policy: WaitPolicy, elapsed: float, state: _State, *, cancelled: bool = False
 ) -> TaskTimeoutError:
+    if cancelled:
+        return TaskCancelledError(
+            instance_id=instance_id,
+            task_id=task_id,
+            timeout=policy.timeout,
+            elapsed=elapsed,
+            polls=state.polls,
+            task=state.task,
+            last_error=state.last_error,
+        )
     return TaskTimeoutError(
         instance_id=instance_id,
         task_id=task_id,
@@ -357,5 +371,4 @@ def _timeout(
         polls=state.polls,
         task=state.task,
         last_error=state.last_error,
-        cancelled=cancelled,
     )

@@ -232,16 +232,69 @@ def test_authorization_missing_a_field_rejected(field_name: str) -> None:
     assert rejected(req, headers).code == "APIGW.0301"
 
 
-@pytest.mark.parametrize("header", ["host", "x-sdk-date"])
-def test_host_and_date_must_be_signed(header: str) -> None:
-    """A signature that is correct but does not cover host or x-sdk-date is rejected."""
-    req, headers = _signed_without(header)
+def test_date_must_be_signed() -> None:
+    """A signature that is correct but does not cover x-sdk-date is rejected, naming it."""
+    req, headers = _signed_without("x-sdk-date")
     error = rejected(req, headers)
     assert error.code == "APIGW.0301"
-    assert header in error.message
+    assert "x-sdk-date" in error.message
     # Control: the same construction covering every header is accepted.
     _, all_headers = _signed_without("none-left-out")
     verify(req, all_headers)
+
+
+def _signed_like_go(target: str = TASKS, host: str = HOST) -> tuple[Req, dict[str, str]]:
+    """What the vendor's Go SDK sends: X-Project-Id, User-Agent and X-Sdk-Date signed, not Host."""
+    req = Req(target=target, host=host)
+    headers = {**req.headers, "User-Agent": "huaweicloud-usdk-go/3.0", "Host": host}
+    names = ["user-agent", "x-project-id", "x-sdk-date"]
+    path, _, query = target.partition("?")
+    pairs = [tuple(p.split("=", 1)) for p in query.split("&") if p]
+    canonical = canonical_request("GET", path, pairs, headers, names, None)
+    signature = sign_string(SK, string_to_sign(canonical, DATE))
+    headers["Authorization"] = f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    return req, headers
+
+
+def test_host_may_be_left_unsigned_as_the_go_sdk_does() -> None:
+    """The Go SDK never signs Host or Content-Type; the gateway serves it, so the verifier does too."""
+    req, headers = _signed_like_go()
+    result = verify(req, headers)
+    assert result.signed_headers == ("user-agent", "x-project-id", "x-sdk-date")
+    # The trade-off: an unsigned Host (or Content-Type) can change without breaking the signature.
+    verify(req, {**headers, "Host": "dms.other.example.com", "Content-Type": "text/plain"})
+
+
+@pytest.mark.parametrize("how", list(TAMPERED), ids=list(TAMPERED))
+def test_host_unsigned_request_still_binds_method_path_and_query(how: str) -> None:
+    """Without a signed Host, the request line is still covered: no replay to another path or query."""
+    req, headers = _signed_like_go(target=f"{TASKS}?limit=10&start=1")
+    verify(req, headers)
+    tampered = TAMPERED[how](req)
+    assert rejected(tampered, headers).code == "APIGW.0301"
+
+
+def test_host_unsigned_request_cannot_be_moved_to_another_project() -> None:
+    """The project id in the path (region-scoped) is signed: another project's path is refused."""
+    req, headers = _signed_like_go()
+    other = Req(target=TASKS.replace(PROJECT, "f" * 32))
+    assert rejected(other, headers).code == "APIGW.0301"
+    changed = {**headers, "X-Project-Id": "f" * 32}
+    assert rejected(req, changed).code == "APIGW.0301"
+
+
+def test_signed_host_is_checked() -> None:
+    """When Host is signed (Python and Java SDKs, ours), another Host value is refused."""
+    req = CASES["list"]
+    headers = sign(req)
+    assert "host" in verify(req, headers).signed_headers
+    assert rejected(req, {**headers, "Host": "dms.other.example.com"}).code == "APIGW.0301"
+
+
+def test_host_unsigned_request_outside_the_date_window_rejected() -> None:
+    """The 15-minute X-Sdk-Date window applies to host-unsigned requests as well."""
+    req, headers = _signed_like_go()
+    assert rejected(req, headers, now=NOW + timedelta(minutes=16)).code == "APIGW.0303"
 
 
 @pytest.mark.parametrize("delta", [timedelta(minutes=15, seconds=1), timedelta(minutes=-16), timedelta(days=1)])

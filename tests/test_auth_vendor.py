@@ -19,7 +19,7 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 
 from pulumi_dms_tasks.auth import AkSkAuth, SignatureRejected, verify_request
 
-# The official vectors' inputs (docs: /work/shared/notes/dms-task-api.md).
+# The official vectors' inputs (from the vendor's API signing guide).
 AK = "HPUAXXXXXXXXXXXXXXXX"
 SK = "abcdEFGHijklMNOPqrstUVWXyz0123456789ABCD"
 DATE = "20240102T030405Z"

@@ -109,7 +109,7 @@ def test_list_tasks_reads_every_page_newest_first_without_duplicates(
     assert created == sorted(created, reverse=True)
     assert all(t.instance_id == INSTANCE for t in tasks)
     log = [entry for entry in emulator.request_counts()["log"] if entry["operation"] == "list"]
-    assert [entry["query"] for entry in log] == [f"start={s}&limit=100" for s in (1, 101, 201)]
+    assert [entry["query"] for entry in log] == [f"offset={s}&start={s}&limit=100" for s in (1, 101, 201)]
 
 
 def test_iter_tasks_fetches_pages_lazily(emulator: EmulatorHandle, client: DmsClient) -> None:

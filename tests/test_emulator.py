@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from pulumi_dms_tasks.auth import AkSkAuth
+from pulumi_dms_tasks.auth import AkSkAuth, canonical_request, sign_string, string_to_sign
 from pulumi_dms_tasks.emulator import (
     DEMO_INSTANCE_ID,
     DEMO_TASK_FAILS,
@@ -138,12 +138,34 @@ def test_list_pages_with_start_and_limit_cover_every_task_once(emulator: Emulato
 
 
 def test_list_accepts_offset_as_an_alias_of_start(emulator: EmulatorHandle, api: requests.Session) -> None:
-    """offset=3 returns the same page as start=3."""
+    """offset=3 returns the same page as start=3, and so does sending both with the same value."""
     for i in range(5):
         emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i))
     by_start = api.get(tasks_url(emulator), params={"start": 3, "limit": 2}).json()
     by_offset = api.get(tasks_url(emulator), params={"offset": 3, "limit": 2}).json()
-    assert by_offset == by_start and len(by_start["tasks"]) == 2
+    by_both = api.get(tasks_url(emulator), params={"offset": 3, "start": 3, "limit": 2}).json()
+    first = api.get(tasks_url(emulator), params={"limit": 2}).json()
+    assert by_offset == by_start == by_both and len(by_start["tasks"]) == 2
+    assert by_start["tasks"] != first["tasks"]
+
+
+def test_list_start_or_offset_zero_means_the_first_task(emulator: EmulatorHandle, api: requests.Session) -> None:
+    """The vendor's pages give the range as >= 0: 0 lists from the first task, like 1."""
+    for i in range(3):
+        emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i))
+    one = api.get(tasks_url(emulator), params={"start": 1, "limit": 2}).json()
+    for name in ("start", "offset"):
+        assert api.get(tasks_url(emulator), params={name: 0, "limit": 2}).json() == one
+
+
+def test_list_with_start_and_offset_that_disagree_is_400_naming_both(
+    emulator: EmulatorHandle, api: requests.Session
+) -> None:
+    """Two values for the same index are refused rather than one silently preferred."""
+    emulator.add_task(INSTANCE)
+    status, code, message = error_of(api.get(tasks_url(emulator), params={"start": 1, "offset": 11}))
+    assert (status, code) == (400, "DMS.00400062")
+    assert "start (1)" in message and "offset (11)" in message
 
 
 def test_list_time_window_is_inclusive_on_created_at(emulator: EmulatorHandle, api: requests.Session) -> None:
@@ -166,8 +188,9 @@ def test_list_of_an_instance_without_tasks_is_empty(emulator: EmulatorHandle, ap
 @pytest.mark.parametrize(
     ("params", "named"),
     [
-        ({"start": "0"}, "start"),
+        ({"start": "-1"}, "start"),
         ({"start": "abc"}, "start"),
+        ({"offset": "1.5"}, "offset"),
         ({"offset": "-1"}, "offset"),
         ({"limit": "0"}, "limit"),
         ({"limit": "101"}, "limit"),
@@ -276,6 +299,54 @@ def test_set_timeline_changes_a_task_future(clocked: tuple[EmulatorHandle, Manua
     assert (show["status"], show["updated_at"]) == ("SUCCESS", "2024-01-02T03:04:09.678Z")
     with pytest.raises(KeyError):
         emu.set_timeline(INSTANCE, "f" * 32, [])
+
+
+def test_first_read_timeline_waits_for_the_first_read(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+    """timeline_start="first_read": the timeline runs from the first show, however late it comes."""
+    emu, clock, api = clocked
+    task_id = emu.add_task(INSTANCE, timeline_start="first_read",
+                           timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 10}])
+    clock.advance(60)  # a slow set-up: a timeline counted from creation would be over by now
+    assert emu.task(INSTANCE, task_id)["status"] == "EXECUTING"  # type: ignore[index]  # the handle does not start it
+    first = api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]
+    assert (first["status"], first["created_at"], first["updated_at"]) == (
+        "EXECUTING", "2024-01-02T03:04:05.678Z", "2024-01-02T03:05:05.678Z")
+    clock.advance(6)
+    body = api.get(tasks_url(emu, task=task_id) + "/progress").json()
+    assert (body["progress_percentage"], body["remain_time"]) == (60, 4)
+    clock.advance(4)
+    done = api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]
+    assert (done["status"], done["updated_at"]) == ("SUCCESS", "2024-01-02T03:05:15.678Z")
+
+
+@pytest.mark.parametrize("first_call", ["list", "progress"])
+def test_first_read_timeline_starts_on_a_list_or_progress_read(
+    clocked: tuple[EmulatorHandle, ManualClock, requests.Session], first_call: str
+) -> None:
+    """A list page that holds the task, or its progress, counts as its first read too."""
+    emu, clock, api = clocked
+    task_id = emu.add_task(INSTANCE, timeline_start="first_read",
+                           timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 5}])
+    clock.advance(30)
+    api.get(tasks_url(emu) if first_call == "list" else tasks_url(emu, task=task_id) + "/progress").raise_for_status()
+    clock.advance(4)
+    assert api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]["status"] == "EXECUTING"
+    clock.advance(1)
+    assert api.get(tasks_url(emu)).json()["tasks"][0]["status"] == "SUCCESS"
+
+
+def test_first_read_timeline_through_the_admin_api(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+    """The admin API takes "timeline_start" and refuses any other value naming the field."""
+    emu, clock, api = clocked
+    admin = f"{emu.url}/_emulator/instances/{INSTANCE}/tasks"
+    created = requests.post(admin, json={"timeline_start": "first_read",
+                                         "timeline": [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 3}]})
+    assert created.status_code == 201
+    clock.advance(20)
+    assert api.get(tasks_url(emu, task=created.json()["id"])).json()["tasks"][0]["status"] == "EXECUTING"
+    bad = requests.post(admin, json={"timeline_start": "first_call"})
+    assert bad.status_code == 400 and bad.json()["field"] == "timeline_start"
+    assert "first_read" in bad.json()["error_msg"]
 
 
 def test_demo_tasks_have_fixed_ids_and_finish_on_schedule() -> None:
@@ -438,15 +509,33 @@ def test_bad_credentials_are_401_apigw_0301(emulator: EmulatorHandle, ak: str, s
     assert emulator.request_counts()["rejected"] == 1
 
 
-def test_unsigned_host_is_refused(emulator: EmulatorHandle) -> None:
-    """A signature whose SignedHeaders omit host is refused."""
+def test_signed_headers_edited_after_signing_is_refused(emulator: EmulatorHandle) -> None:
+    """Dropping host from SignedHeaders after signing breaks the signature: 401 APIGW.0301."""
     emulator.add_instance(INSTANCE)
     url = tasks_url(emulator)
     headers = {"Content-Type": "application/json"}
     signed = AkSkAuth(TEST_AK, TEST_SK).signature_headers("GET", url, headers)
     signed["Authorization"] = signed["Authorization"].replace("content-type;host;", "content-type;")
     status, code, message = error_of(requests.get(url, headers={**headers, **signed}))
-    assert (status, code) == (401, "APIGW.0301") and "host" in message
+    assert (status, code) == (401, "APIGW.0301") and "signature" in message
+
+
+def test_host_left_unsigned_like_the_go_sdk_is_accepted(emulator: EmulatorHandle) -> None:
+    """A signature over X-Project-Id and X-Sdk-Date only (what the Go SDK signs) is served."""
+    emulator.add_instance(INSTANCE)
+    url = tasks_url(emulator)
+    date = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    headers = {"Content-Type": "application/json", "X-Project-Id": TEST_PROJECT, "X-Sdk-Date": date}
+    names = ["x-project-id", "x-sdk-date"]
+    canonical = canonical_request("GET", urlsplit(url).path, [], headers, names, None)
+    signature = sign_string(TEST_SK, string_to_sign(canonical, date))
+    headers["Authorization"] = f"SDK-HMAC-SHA256 Access={TEST_AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    response = requests.get(url, headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"task_count": "0", "tasks": []}
+    # The project in the path is signed: the same headers on another project's path are refused.
+    other = url.replace(TEST_PROJECT, "f" * 32)
+    assert error_of(requests.get(other, headers=headers, timeout=10))[:2] == (401, "APIGW.0301")
 
 
 def test_missing_authorization_is_refused(emulator: EmulatorHandle) -> None:
@@ -662,7 +751,9 @@ def test_admin_rejects_bad_bodies_naming_the_field(emulator: EmulatorHandle, pat
 
 def test_admin_rejects_invalid_json(emulator: EmulatorHandle) -> None:
     """A body that is not JSON is 400 naming the body."""
-    response = requests.post(f"{emulator.url}/_emulator/instances/i/tasks", data=b"{oops")
+    response = requests.post(
+        f"{emulator.url}/_emulator/instances/i/tasks", data=b"{oops", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400 and response.json()["field"] == "body"
 
 
@@ -770,6 +861,8 @@ def test_handle_validates_its_arguments(emulator: EmulatorHandle) -> None:
         emulator.add_task(INSTANCE, timeline=[{"status": "SUCCESS", "after": "later"}])
     with pytest.raises(ValueError, match="task_id"):
         emulator.add_task(INSTANCE, task_id="NOT-HEX")
+    with pytest.raises(ValueError, match="timeline_start"):
+        emulator.add_task(INSTANCE, timeline_start="first")
     with pytest.raises(ValueError, match="kind"):
         emulator.add_fault("explode")
     with pytest.raises(ValueError, match="status"):

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import requests
 from hypothesis import example, given, settings, strategies as st
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers
 
-from pulumi_dms_tasks.client import DmsClient, _api_error, parse_body
+from pulumi_dms_tasks.client import DmsClient, _api_error, _Reply, parse_body
 from pulumi_dms_tasks.errors import ApiError, InvalidResponseError
 from pulumi_dms_tasks.models import TaskList, TaskProgress
 
@@ -90,18 +88,12 @@ def test_parse_body_progress_only_raises_invalid_response(body: Any) -> None:
         result.current_step  # noqa: B018 - must not raise either
 
 
-def _response(data: bytes, content_type: str | None, status: int = 200) -> requests.Response:
-    """A response as requests' adapter builds it from the wire (body bytes, headers, encoding)."""
-    response = requests.Response()
-    response.status_code = status
+def _response(data: bytes, content_type: str | None, status: int = 200) -> _Reply:
+    """A response as the client holds it once read from the wire (status, headers, body bytes)."""
     headers = {"X-Request-Id": "rid-1"}
     if content_type is not None:
         headers["Content-Type"] = content_type
-    response.headers = CaseInsensitiveDict(headers)
-    response.encoding = get_encoding_from_headers(response.headers)
-    response._content = data
-    response.url = "http://127.0.0.1/v2/p/instances/inst-1/tasks"
-    return response
+    return _Reply(status, CaseInsensitiveDict(headers), data, False)
 
 
 raw_bodies = (

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import pulumi
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "shared"))
-from local_file import LocalFile  # noqa: E402
+# local_file.py sits next to this program (a link to examples/shared): the program and the
+# provider process, which runs in this directory, both import it from here.
+from local_file import LocalFile
 
-from pulumi_dms_tasks import BackgroundTask  # noqa: E402
+from pulumi_dms_tasks import BackgroundTask
 
 
 def program() -> None:

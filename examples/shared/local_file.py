@@ -2,8 +2,11 @@
 
 It writes a file on create and removes it on delete, so whether it was created (and when) is
 visible without any cloud account. In a real program this would be a Kafka topic, a DNS record...
-Its module must be importable by the provider process: the demo and tests put this folder on
-``PYTHONPATH``.
+Its module must be importable by the provider process, which unpickles the provider by reference
+and runs in the project directory: the root demo imports it as ``examples.shared.local_file`` (its
+project directory is the repository root), ``examples/gate_on_success`` has a link to it, the
+end-to-end tests copy it into their project directories, and inline Automation API programs put
+this folder on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ class LocalFileProvider(pulumi.dynamic.ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         changed = [k for k in ("path", "content") if olds.get(k) != news.get(k)]
-        return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=changed)
+        # Same path: the old file must go first, or deleting it would remove the new one.
+        return pulumi.dynamic.DiffResult(
+            changes=bool(changed), replaces=changed, delete_before_replace="path" not in changed
+        )
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         if os.path.exists(id_):

@@ -8,7 +8,7 @@ the vendor SDK (``huaweicloudsdkkafka.v2.KafkaClient``) talk to it unchanged:
   ``GET/DELETE /v2/{project_id}/instances/{instance_id}/tasks/{task_id}``,
   ``GET /v2/{project_id}/instances/{instance_id}/tasks?start=&limit=&begin_time=&end_time=``,
   ``GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress``;
-* admin API, unsigned and loopback-only, under ``/_emulator/``: seed instances and tasks with
+* admin API, unsigned, loopback-only and JSON-only (no cross-site calls), under ``/_emulator/``: seed instances and tasks with
   scripted timelines, re-time tasks, queue faults, read request counters, reset.
 
 Error codes: 401 ``APIGW.0301`` (bad signature, unknown AK, bad token) / ``APIGW.0303`` (date skew);
@@ -26,7 +26,8 @@ Usage::
         emu.add_fault("status", status=503, count=2)
         ...  # point a client at emu.url
 
-Or from a shell: ``python -m pulumi_dms_tasks.emulator --port 0 --ak AK --sk SK --project-id p``.
+Or from a shell: ``DMS_EMULATOR_SK=SK python -m pulumi_dms_tasks.emulator --port 0 --ak AK --project-id p``
+(or ``--sk-file FILE``; ``--sk SK`` works too but shows the key to ``ps``).
 """
 
 from __future__ import annotations

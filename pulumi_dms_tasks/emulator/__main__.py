@@ -1,4 +1,7 @@
-"""Command line: ``python -m pulumi_dms_tasks.emulator --port 0 --ak AK --sk SK --project-id P``.
+"""Command line: ``python -m pulumi_dms_tasks.emulator --port 0 --ak AK --sk-file FILE --project-id P``.
+
+The secret key comes from ``--sk-file FILE`` (the first line), the ``DMS_EMULATOR_SK`` environment
+variable, or ``--sk SK`` (visible to every user through ``ps``: avoid it outside throwaway runs).
 
 Prints exactly one line on stdout, ``DMS emulator listening on http://HOST:PORT``, once it accepts
 connections; stops cleanly (exit 0) on SIGTERM or Ctrl-C. Bad flags exit 2 naming the flag.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -20,6 +24,8 @@ from typing import Any
 from .demo import describe_demo
 from .runner import Emulator
 from .specs import SpecError, TaskSpec, parse_instances_file
+
+SK_ENV = "DMS_EMULATOR_SK"
 
 
 def _port(text: str) -> int:
@@ -47,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=0, help="port to listen on; 0 picks a free one (default)")
     parser.add_argument("--ak", required=True, type=_non_empty, help="access key the emulator accepts")
-    parser.add_argument("--sk", required=True, type=_non_empty, help="secret key for --ak (never printed)")
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument("--sk-file", metavar="FILE", help=f"file whose first line is the secret key for --ak (or set {SK_ENV})")
+    secret.add_argument("--sk", type=_non_empty, help="secret key for --ak; shown by ps, prefer --sk-file or " + SK_ENV)
     parser.add_argument("--project-id", required=True, type=_non_empty, help="the project id in API paths")
     parser.add_argument("--security-token", type=_non_empty, help="require this X-Security-Token")
     parser.add_argument("--tasks", metavar="FILE", help='JSON file {"instances": {"<id>": [<task>, ...]}}')
@@ -70,14 +78,34 @@ def _load_tasks(parser: argparse.ArgumentParser, path: str) -> dict[str, list[Ta
         parser.error(f"argument --tasks: {path}: {exc}")
 
 
+def _secret_key(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    if args.sk is not None:
+        return str(args.sk)
+    if args.sk_file is not None:
+        try:
+            with open(args.sk_file, encoding="utf-8") as handle:
+                text = handle.readline()
+        except (OSError, UnicodeDecodeError) as exc:
+            parser.error(f"argument --sk-file: cannot read {args.sk_file}: {getattr(exc, 'strerror', None) or exc}")
+        key = text.rstrip("\r\n")
+        if not key.strip():
+            parser.error(f"argument --sk-file: the first line of {args.sk_file} is empty")
+        return key
+    key = os.environ.get(SK_ENV, "")
+    if not key.strip():
+        parser.error(f"the secret key is required: --sk-file FILE, the {SK_ENV} environment variable, or --sk")
+    return key
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run until SIGTERM / Ctrl-C; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    sk = _secret_key(parser, args)
     seeds = _load_tasks(parser, args.tasks) if args.tasks else {}
     emulator = Emulator(
         ak=args.ak,
-        sk=args.sk,
+        sk=sk,
         project_id=args.project_id,
         security_token=args.security_token,
         host=args.host,

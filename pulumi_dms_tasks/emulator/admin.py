@@ -1,26 +1,72 @@
 """The unsigned admin API under ``/_emulator/``: seed tasks, script faults, read counters.
 
-Only loopback clients may call it (checked in :mod:`.server`). Bodies are validated strictly;
-a 400 names the offending field in ``field`` and in ``error_msg``.
+Only loopback clients may call it (checked in :mod:`.server`), and only requests a web page cannot
+forge (:func:`refuse_foreign`): the ``Host`` must be a loopback name or address (no DNS
+rebinding), an ``Origin`` header must be a loopback origin, and bodies are JSON
+(``Content-Type: application/json``, which a cross-site form or simple request cannot send).
+Bodies are validated strictly; a 400 names the offending field in ``field`` and in ``error_msg``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
-from typing import Any
-from urllib.parse import unquote
+from typing import Any, Protocol
 
 from .faults import make_fault
 from .specs import DuplicateTaskError, SpecError, parse_instance_id, parse_task_spec, parse_timeline
 from .state import Store
-from .wire import Reply, admin_error
+from .wire import Reply, admin_error, decode_segment
 
-__all__ = ["PREFIX", "handle_admin"]
+__all__ = ["PREFIX", "handle_admin", "is_loopback_host", "refuse_foreign"]
 
 PREFIX = "/_emulator"
 _TASKS = re.compile(r"/instances/([^/]+)/tasks/?")
 _TIMELINE = re.compile(r"/instances/([^/]+)/tasks/([^/]+)/timeline/?")
+_HOST = re.compile(r"(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::[0-9]{1,5})?")
+_ORIGIN = re.compile(r"https?://([^/?#@]+)")
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a ``Host``-style ``name[:port]`` names this machine: ``localhost`` or a loopback IP."""
+    match = _HOST.fullmatch(host.strip())
+    if match is None:
+        return False
+    name = (match.group(1) or match.group(2) or "").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True  # RFC 6761: always loopback, never handed to DNS
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+class _Headers(Protocol):
+    def get(self, name: str, /) -> str | None: ...
+
+
+def refuse_foreign(method: str, headers: _Headers, body: bytes) -> Reply | None:
+    """The refusal for a request a web page could have sent, or ``None`` when it may proceed."""
+    host = headers.get("Host")
+    if host is None or not is_loopback_host(host):
+        return admin_error(403, "the admin API only answers requests whose Host is a loopback name or address",
+                           "Host")
+    origin = headers.get("Origin")
+    if origin is not None:
+        match = _ORIGIN.fullmatch(origin.strip())
+        if match is None or not is_loopback_host(match.group(1)):
+            return admin_error(403, "the admin API refuses cross-origin requests (Origin is not a loopback origin)",
+                               "Origin")
+    if method in _BODY_METHODS or body:
+        media_type = (headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        if media_type != "application/json":
+            return admin_error(415, "the admin API takes JSON only: send Content-Type: application/json",
+                               "Content-Type")
+    return None
 
 
 def _json_body(body: bytes) -> Any:
@@ -30,6 +76,8 @@ def _json_body(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise SpecError("body", f"is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise SpecError("body", "is nested too deeply") from None
 
 
 def _object(body: bytes) -> dict[str, Any]:
@@ -37,6 +85,13 @@ def _object(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SpecError("body", "must be a JSON object")
     return data
+
+
+def _segment(raw: str, field: str) -> str:
+    decoded = decode_segment(raw)
+    if decoded is None:
+        raise SpecError(field, "path segment has a malformed escape or an encoded '/', '\\', control character or dot segment")
+    return decoded
 
 
 def handle_admin(store: Store, method: str, path: str, body: bytes) -> Reply:
@@ -65,12 +120,13 @@ def _dispatch(store: Store, method: str, path: str, body: bytes) -> Reply:
             created = store.add_instance(instance_id)
             return Reply(201 if created else 200, {"instance_id": instance_id, "created": created})
     if (match := _TASKS.fullmatch(path)) and method == "POST":
-        instance_id = unquote(match.group(1))
+        instance_id = parse_instance_id(_segment(match.group(1), "instance_id"))
         spec = parse_task_spec(_object(body))
         task_id = store.add_task(instance_id, spec)
         return Reply(201, {"id": task_id})
     if (match := _TIMELINE.fullmatch(path)) and method == "PUT":
-        instance_id, task_id = (unquote(g) for g in match.groups())
+        instance_id = _segment(match.group(1), "instance_id")
+        task_id = _segment(match.group(2), "task_id")
         data = _object(body)
         unknown = sorted(set(data) - {"timeline"})
         if unknown:

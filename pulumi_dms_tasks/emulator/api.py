@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import unquote
 
 from .._constants import API_TIME_FORMAT, LIST_PAGE_LIMIT
 from .specs import TASK_ID_PATTERN
@@ -23,6 +22,7 @@ from .wire import (
     TASK_NOT_FOUND,
     Reply,
     api_error,
+    decode_segment,
 )
 
 __all__ = ["DEFAULT_LIST_LIMIT", "Route", "answer", "route"]
@@ -48,10 +48,11 @@ def route(method: str, path: str) -> Route | None:
     match = _PATH.fullmatch(path)
     if match is None:
         return None
-    project_id, instance_id, task_id, progress = (
-        unquote(g) if g is not None else None for g in match.groups()
-    )
-    assert project_id is not None and instance_id is not None
+    raw_project, raw_instance, raw_task, progress = match.groups()
+    project_id, instance_id = decode_segment(raw_project), decode_segment(raw_instance)
+    task_id = None if raw_task is None else decode_segment(raw_task)
+    if project_id is None or instance_id is None or (raw_task is not None and task_id is None):
+        return None  # an encoded separator or a malformed escape: no API matches it
     if task_id is None:
         operation = "list" if method == "GET" else None
     elif progress:
@@ -103,8 +104,8 @@ def _time_param(query: list[tuple[str, str]], name: str) -> datetime | None | st
 
 def _bad_parameter(name: str, request_id: str) -> Reply:
     hints = {
-        "start": "start must be an integer >= 1",
-        "offset": "offset must be an integer >= 1",
+        "start": "start must be an integer >= 0",
+        "offset": "offset must be an integer >= 0",
         "limit": f"limit must be an integer between 1 and {LIST_PAGE_LIMIT}",
         "begin_time": "begin_time must be a UTC time formatted YYYYMMDDHHmmss",
         "end_time": "end_time must be a UTC time formatted YYYYMMDDHHmmss",
@@ -133,6 +134,7 @@ def answer(
     if task is None:
         return api_error(TASK_NOT_FOUND, request_id)
     now = store.now()
+    task = store.note_read(task, now)
     if call.operation == "progress":
         if not task.has_progress:
             return api_error(PROGRESS_NOT_FOUND, request_id)
@@ -140,8 +142,35 @@ def answer(
     return Reply(200, {"task_count": "1", "tasks": [task.to_wire(now)]})
 
 
+def _first_index(query: list[tuple[str, str]], request_id: str) -> int | Reply:
+    """The 1-based index of the first task, from ``offset`` or ``start`` (the same parameter).
+
+    The vendor names it both ways with the same description ("the number of the task the query
+    starts at"): the current API page's parameter table and the Go SDK say ``offset``; the page's
+    example request, the Python and Java SDKs and the Terraform provider say ``start``. Either
+    is accepted; both with the same value too; different values are refused, naming both,
+    rather than silently preferring one. 0 (the pages give the range as >= 0) means the first
+    task, like 1.
+    """
+    values: dict[str, int] = {}
+    for name in ("start", "offset"):
+        value = _int_param(query, (name,), 1, 0, None)
+        if isinstance(value, str):
+            return _bad_parameter(value, request_id)
+        if _first(query, name) is not None:
+            values[name] = max(value, 1)
+    if len(set(values.values())) > 1:
+        return api_error(
+            INVALID_PARAMETER, request_id,
+            f"start ({values['start']}) and offset ({values['offset']}) name the same index and disagree",
+        )
+    return next(iter(values.values()), 1)
+
+
 def _list(store: Store, call: Route, query: list[tuple[str, str]], request_id: str) -> Reply:
-    start = _int_param(query, ("start", "offset"), 1, 1, None)
+    start = _first_index(query, request_id)
+    if isinstance(start, Reply):
+        return start
     limit = _int_param(query, ("limit",), DEFAULT_LIST_LIMIT, 1, LIST_PAGE_LIMIT)
     begin = _time_param(query, "begin_time")
     end = _time_param(query, "end_time")
@@ -154,5 +183,5 @@ def _list(store: Store, call: Route, query: list[tuple[str, str]], request_id: s
         return api_error(INSTANCE_NOT_FOUND, request_id)
     tasks = store.list_tasks(call.instance_id, begin, end)
     now = store.now()
-    page = tasks[start - 1 : start - 1 + limit]
+    page = [store.note_read(t, now) for t in tasks[start - 1 : start - 1 + limit]]
     return Reply(200, {"task_count": str(len(tasks)), "tasks": [t.to_wire(now) for t in page]})

@@ -118,8 +118,9 @@ def make_fault(
     elif status is not None:
         raise SpecError("status", f"only applies to kind 'status', not {kind!r}")
     if isinstance(retry_after, str):
-        if not retry_after.strip():
-            raise SpecError("retry_after", "must be seconds or an HTTP date")
+        # It becomes a header value: printable ASCII only, so it cannot break the response apart.
+        if not retry_after.strip() or len(retry_after) > 64 or not all(" " <= c <= "~" for c in retry_after):
+            raise SpecError("retry_after", "must be seconds or an HTTP date (at most 64 printable ASCII characters)")
     else:
         retry_after = _seconds(retry_after, "retry_after")
     delay_s = _seconds(delay, "delay")

@@ -20,6 +20,7 @@ from .specs import (
     parse_params,
     parse_task_id,
     parse_timeline,
+    parse_timeline_start,
 )
 from .state import Clock, Store
 from .timeline import DEFAULT_TIMELINE
@@ -68,12 +69,16 @@ class EmulatorHandle:
         created_at: datetime | None = None,
         progress: bool = True,
         task_id: str | None = None,
+        timeline_start: str = "created",
     ) -> str:
         """Add a task (and its instance if new); return its 32-hex id.
 
         ``timeline`` is ``[{"status": ..., "after": seconds}, ...]`` relative to ``created_at``
-        (default: now); the default timeline is ``SUCCESS`` at once. ``user_id`` defaults to a
-        stable hash of ``user_name``. Raises ``ValueError`` naming a bad argument.
+        (default: now); the default timeline is ``SUCCESS`` at once. With
+        ``timeline_start="first_read"`` the seconds count from the first API call that reads the
+        task (show, progress or a list page holding it) instead, however late that comes.
+        ``user_id`` defaults to a stable hash of ``user_name``. Raises ``ValueError`` naming a bad
+        argument.
         """
         spec = TaskSpec(
             name=name,
@@ -84,11 +89,12 @@ class EmulatorHandle:
             created_at=parse_created_at(created_at),
             progress=bool(progress),
             task_id=parse_task_id(task_id, "task_id"),
+            timeline_start=parse_timeline_start(timeline_start),
         )
         return self._store.add_task(parse_instance_id(instance_id), spec)
 
     def set_timeline(self, instance_id: str, task_id: str, timeline: list[Mapping[str, Any]]) -> None:
-        """Give a task a new future (still timed from its creation); ``KeyError`` if unknown."""
+        """Give a task a new future (still timed from its start); ``KeyError`` if unknown."""
         self._store.set_timeline(instance_id, task_id, timeline)
 
     def task(self, instance_id: str, task_id: str) -> dict[str, str] | None:

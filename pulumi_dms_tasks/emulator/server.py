@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import socket
 import socketserver
 import sys
@@ -26,6 +27,10 @@ from .wire import API_NOT_FOUND, Reply, admin_error, api_error, encode_json
 __all__ = ["Credentials", "EmulatorServer", "Handler", "MAX_BODY_BYTES"]
 
 MAX_BODY_BYTES = 1 << 20
+_DECIMAL = re.compile(r"[0-9]{1,18}")  # ASCII only: str.isdigit() also takes "²"
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")  # no sign, no 0x, no underscores (int() takes all three)
+_MAX_LINE = 4096
+_MAX_TRAILERS = 32
 # Idle keep-alive connections each hold a thread; let them go eventually.
 IDLE_TIMEOUT_SECONDS = 120
 
@@ -152,36 +157,56 @@ class Handler(BaseHTTPRequestHandler):
         self._write(Reply(code, body), close=True)
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        # Strict, like a gateway in front of a real service: anything ambiguous is a 400 (and the
+        # connection closes), so no framing trick gets a body past the size cap.
+        encodings = self.headers.get_all("Transfer-Encoding") or []
+        lengths = self.headers.get_all("Content-Length") or []
+        if encodings:
+            if lengths:
+                raise _BodyError(400, "both Transfer-Encoding and Content-Length")
+            if ",".join(encodings).strip().lower() != "chunked":
+                raise _BodyError(501, "unsupported Transfer-Encoding: only chunked is accepted")
             return self._read_chunked()
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
+        if not lengths:
             return b""
-        if not length_text.strip().isdigit():
-            raise _BodyError(400, "invalid Content-Length")
-        length = int(length_text)
+        if len(set(v.strip() for v in lengths)) != 1 or not _DECIMAL.fullmatch(lengths[0].strip()):
+            raise _BodyError(400, "invalid Content-Length: expected one decimal number")
+        length = int(lengths[0])
         if length > MAX_BODY_BYTES:
             raise _BodyError(413, "request body too large")
-        return self.rfile.read(length)
+        body = self.rfile.read(length)
+        if len(body) != length:
+            raise _BodyError(400, "request body shorter than its Content-Length")
+        return body
+
+    def _read_line(self, what: str) -> bytes:
+        line = self.rfile.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE or not line.endswith(b"\r\n"):
+            raise _BodyError(400, f"invalid chunked encoding: {what} line too long or not ended by CRLF")
+        return line[:-2]
 
     def _read_chunked(self) -> bytes:
         chunks: list[bytes] = []
         total = 0
         while True:
-            line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
-                raise _BodyError(400, "invalid chunked encoding") from None
+            size_text = self._read_line("chunk size").split(b";", 1)[0].rstrip(b" \t")
+            if not _CHUNK_SIZE.fullmatch(size_text):
+                raise _BodyError(400, "invalid chunked encoding: chunk size must be hexadecimal digits")
+            size = int(size_text, 16)
             if size == 0:
-                while self.rfile.readline(1024).strip():
-                    pass  # trailers
-                return b"".join(chunks)
+                for _ in range(_MAX_TRAILERS + 1):
+                    if not self._read_line("trailer"):
+                        return b"".join(chunks)
+                raise _BodyError(400, "invalid chunked encoding: too many trailer lines")
             total += size
             if total > MAX_BODY_BYTES:
                 raise _BodyError(413, "request body too large")
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(8)
+            chunk = self.rfile.read(size)
+            if len(chunk) != size:
+                raise _BodyError(400, "invalid chunked encoding: chunk shorter than its size")
+            chunks.append(chunk)
+            if self.rfile.read(2) != b"\r\n":
+                raise _BodyError(400, "invalid chunked encoding: chunk data not followed by CRLF")
 
     def _write(
         self,
@@ -248,6 +273,10 @@ class Handler(BaseHTTPRequestHandler):
     def _handle_admin(self, path: str, body: bytes) -> None:
         if not _is_loopback(self.client_address[0]):
             self._write(admin_error(403, "the admin API only answers loopback clients"))
+            return
+        refusal = admin.refuse_foreign(self.command, self.headers, body)
+        if refusal is not None:
+            self._write(refusal)
             return
         self._write(admin.handle_admin(self.server.store, self.command, path or "/", body))
 

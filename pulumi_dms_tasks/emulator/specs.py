@@ -20,7 +20,12 @@ from .timeline import DEFAULT_TIMELINE, TimelineEntry
 __all__ = [
     "DEFAULT_TASK_NAME",
     "DEFAULT_USER_NAME",
+    "EARLIEST_CREATED_AT",
+    "LATEST_CREATED_AT",
+    "MAX_AFTER_SECONDS",
+    "MAX_INSTANCE_ID_LENGTH",
     "TASK_ID_PATTERN",
+    "TIMELINE_STARTS",
     "DuplicateTaskError",
     "SpecError",
     "TaskSpec",
@@ -32,13 +37,23 @@ __all__ = [
     "parse_task_id",
     "parse_task_spec",
     "parse_timeline",
+    "parse_timeline_start",
 ]
 
 DEFAULT_TASK_NAME = "bindInstancePublicIp"
 DEFAULT_USER_NAME = "emulator-user"
 TASK_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-_TASK_KEYS = {"name", "params", "user_name", "user_id", "timeline", "created_at", "progress", "id"}
+_TASK_KEYS = {"name", "params", "user_name", "user_id", "timeline", "timeline_start", "created_at", "progress", "id"}
+# "created": the timeline runs from the task's creation. "first_read": it runs from the first API
+# read of the task, so a test or demo sees the whole timeline however long its own set-up takes.
+TIMELINE_STARTS = ("created", "first_read")
 _ENTRY_KEYS = {"status", "after", "step"}
+# What the API can render and every client can convert to its local time zone: a timestamp near
+# datetime.max overflows on the first astimezone(), and later arithmetic (created_at + after) with it.
+EARLIEST_CREATED_AT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST_CREATED_AT = datetime(2999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+MAX_AFTER_SECONDS = 100 * 366 * 86400  # a century: "never finishes" without overflowing a date
+MAX_INSTANCE_ID_LENGTH = 256
 
 
 class SpecError(ValueError):
@@ -66,6 +81,7 @@ class TaskSpec:
     created_at: datetime | None = None
     progress: bool = True
     task_id: str | None = None
+    timeline_start: str = "created"
 
 
 def default_user_id(user_name: str) -> str:
@@ -100,14 +116,23 @@ def parse_timeline(value: Any, field: str = "timeline") -> tuple[TimelineEntry, 
             raise SpecError(f"{where}.{unknown[0]}", "unknown field")
         status = _text(item.get("status"), f"{where}.status")
         after = item.get("after", 0)
-        if not _is_number(after) or not math.isfinite(after) or after < 0:
-            raise SpecError(f"{where}.after", "must be a number of seconds >= 0")
+        if not _is_number(after) or not math.isfinite(after) or not 0 <= after <= MAX_AFTER_SECONDS:
+            raise SpecError(f"{where}.after", f"must be a number of seconds between 0 and {MAX_AFTER_SECONDS} (100 years)")
         step = item.get("step")
         if step is not None:
             step = _text(step, f"{where}.step")
         entries.append(TimelineEntry(status=status, after=float(after), step=step))
     # sorted() is stable: entries scripted at the same second keep their written order.
     return tuple(sorted(entries, key=lambda e: e.after))
+
+
+def parse_timeline_start(value: Any, field: str = "timeline_start") -> str:
+    """``"created"`` (the default) or ``"first_read"``."""
+    if value is None:
+        return "created"
+    if value not in TIMELINE_STARTS:
+        raise SpecError(field, "must be 'created' or 'first_read'")
+    return str(value)
 
 
 def parse_params(value: Any, field: str = "params") -> str:
@@ -139,7 +164,14 @@ def parse_created_at(value: Any, field: str = "created_at") -> datetime | None:
         raise SpecError(field, "must be an ISO-8601 timestamp string")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    utc: datetime | None
+    try:
+        utc = parsed.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 has no UTC datetime
+        utc = None
+    if utc is None or not EARLIEST_CREATED_AT <= utc <= LATEST_CREATED_AT:
+        raise SpecError(field, "must be between 1970-01-01T00:00:00Z and 2999-12-31T23:59:59Z")
+    return utc
 
 
 def parse_task_id(value: Any, field: str = "id") -> str | None:
@@ -177,13 +209,24 @@ def parse_task_spec(body: Any, field: str = "") -> TaskSpec:
         created_at=parse_created_at(body.get("created_at"), prefix + "created_at"),
         progress=progress,
         task_id=parse_task_id(body.get("id"), prefix + "id"),
+        timeline_start=parse_timeline_start(body.get("timeline_start"), prefix + "timeline_start"),
     )
 
 
 def parse_instance_id(value: Any, field: str = "instance_id") -> str:
     """A non-empty instance id that can sit in one URL path segment."""
-    if not isinstance(value, str) or not value.strip() or "/" in value:
-        raise SpecError(field, "must be a non-empty string without '/'")
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > MAX_INSTANCE_ID_LENGTH
+        or value in (".", "..")
+        or any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        raise SpecError(
+            field,
+            f"must be a non-empty string of at most {MAX_INSTANCE_ID_LENGTH} characters, "
+            "without '/', '\\' or control characters, and not '.' or '..'",
+        )
     return value
 
 

@@ -44,13 +44,25 @@ class StoredTask:
     timeline: tuple[TimelineEntry, ...]
     has_progress: bool
     seq: int
+    timeline_start: str = "created"
+    started_at: datetime | None = None
+
+    def _origin(self, now: datetime) -> datetime:
+        """Where the timeline's ``after`` seconds count from (a first-read task not read yet: now)."""
+        if self.timeline_start == "first_read":
+            return self.started_at or now
+        return self.created_at
 
     def status(self, now: datetime) -> str:
         """The status shown at ``now``."""
-        return status_at(self.timeline, self.created_at, now)
+        return status_at(self.timeline, self._origin(now), now)
 
     def to_wire(self, now: datetime) -> dict[str, str]:
         """The task as the API renders it: every field a string."""
+        if self.timeline_start == "first_read" and self.started_at is None:
+            changed = self.created_at  # nothing has happened to it yet
+        else:
+            changed = updated_at(self.timeline, self._origin(now), now)
         return {
             "id": self.id,
             "name": self.name,
@@ -59,12 +71,12 @@ class StoredTask:
             "params": self.params_json,
             "status": self.status(now),
             "created_at": format_api_timestamp(self.created_at),
-            "updated_at": format_api_timestamp(updated_at(self.timeline, self.created_at, now)),
+            "updated_at": format_api_timestamp(changed),
         }
 
     def progress(self, now: datetime) -> dict[str, Any]:
         """The progress API body at ``now``."""
-        return progress_at(self.timeline, self.created_at, now)
+        return progress_at(self.timeline, self._origin(now), now)
 
 
 class Store:
@@ -127,11 +139,25 @@ class Store:
                 timeline=spec.timeline,
                 has_progress=spec.progress,
                 seq=self._seq,
+                timeline_start=spec.timeline_start,
             )
             return task_id
 
+    def note_read(self, task: StoredTask, now: datetime) -> StoredTask:
+        """Start a ``first_read`` task's timeline at its first API read; return the task as stored."""
+        if task.timeline_start != "first_read" or task.started_at is not None:
+            return task
+        with self._lock:
+            current = self._instances.get(task.instance_id, {}).get(task.id)
+            if current is None:
+                return task
+            if current.started_at is None:
+                current = replace(current, started_at=now)
+                self._instances[task.instance_id][task.id] = current
+            return current
+
     def set_timeline(self, instance_id: str, task_id: str, timeline: Any) -> None:
-        """Replace a task's timeline (still relative to its creation); ``KeyError`` if unknown."""
+        """Replace a task's timeline (still relative to its start); ``KeyError`` if unknown."""
         entries = parse_timeline(timeline)
         with self._lock:
             task = self._instances.get(instance_id, {}).get(task_id)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 __all__ = [
     "API_NOT_FOUND",
@@ -17,6 +19,7 @@ __all__ = [
     "Reply",
     "admin_error",
     "api_error",
+    "decode_segment",
     "encode_json",
 ]
 
@@ -71,3 +74,24 @@ def admin_error(status: int, message: str, field_name: str | None = None) -> Rep
     if field_name is not None:
         body["field"] = field_name
     return Reply(status, body)
+
+
+_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def decode_segment(raw: str) -> str | None:
+    """One percent-decoded path segment, or ``None`` when the gateway could not route it.
+
+    Refused: a malformed escape, bytes that are not UTF-8, and anything that decodes to a path
+    separator (``%2F``, ``%5C``), a control character or a dot segment, so an encoded ``/``
+    never ends up inside an instance id.
+    """
+    if _ESCAPE.search(raw):
+        return None
+    try:
+        text = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if text in ("", ".", "..") or any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in text):
+        return None
+    return text

@@ -1,4 +1,8 @@
-"""Long and many waits through the real CLI: the provider host must not hang or serialise them."""
+"""Long and many waits through the real CLI: the provider host must not hang or serialise them.
+
+Driven through the Automation API with inline programs (what matters here is the provider host,
+not how the program is launched); the directory-program path is covered in test_lifecycle.py.
+"""
 
 from __future__ import annotations
 

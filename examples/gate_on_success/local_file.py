@@ -1,0 +1,1 @@
+../shared/local_file.py
