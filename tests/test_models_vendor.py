@@ -15,7 +15,7 @@ import pytest
 import requests
 from huaweicloudsdkkafka.v2 import KafkaClient
 
-from pulumi_dms_tasks.models import Task, TaskList
+from pulumi_dms_tasks._models import Task, TaskList
 
 RESPONSE_TYPES = ["ShowBackgroundTaskResponse", "ListBackgroundTasksResponse"]
 

@@ -8,7 +8,7 @@ from typing import Any, overload
 import pulumi
 import pulumi.dynamic
 
-from .outputs import INPUT_KEYS, OUTPUT_KEYS
+from ._outputs import INPUT_KEYS, OUTPUT_KEYS
 from .provider import BackgroundTaskProvider
 
 __all__ = ["BackgroundTask", "BackgroundTaskArgs"]

@@ -14,10 +14,10 @@ import json
 import re
 from typing import Any, Protocol
 
-from .faults import make_fault
-from .specs import DuplicateTaskError, SpecError, parse_instance_id, parse_task_spec, parse_timeline
-from .state import Store
-from .wire import Reply, admin_error, decode_segment
+from ._faults import make_fault
+from ._specs import DuplicateTaskError, SpecError, parse_instance_id, parse_task_spec, parse_timeline
+from ._state import Store
+from ._wire import Reply, admin_error, decode_segment
 
 __all__ = ["PREFIX", "handle_admin", "is_loopback_host", "refuse_foreign"]
 

@@ -15,11 +15,11 @@ import pulumi
 from pulumi.runtime.config import get_config
 
 from ._constants import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
-from .client import DmsClient
-from .errors import DmsError, InvalidInputError
-from .models import Task
-from .outputs import task_outputs
-from .validation import parse_duration, parse_time, validate_id, validate_task_name
+from ._client import DmsClient
+from ._errors import DmsError, InvalidInputError
+from ._models import Task
+from ._outputs import task_outputs
+from ._validation import parse_duration, parse_time, validate_id, validate_task_name
 
 __all__ = [
     "GetBackgroundTaskResult",
@@ -95,8 +95,8 @@ def get_background_task(
 ) -> GetBackgroundTaskResult:
     """Look a task up by id, or the newest task named ``task_name``; wait for it if ``wait``.
 
-    Raises :class:`~pulumi_dms_tasks.errors.NotFoundError` (no such task) and, with ``wait``,
-    :class:`~pulumi_dms_tasks.errors.TaskFailedError` / ``TaskTimeoutError``.
+    Raises :class:`~pulumi_dms_tasks._errors.NotFoundError` (no such task) and, with ``wait``,
+    :class:`~pulumi_dms_tasks._errors.TaskFailedError` / ``TaskTimeoutError``.
     """
     validate_id(instance_id, "instance_id")
     if (task_id is None) == (task_name is None):

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from ..models import format_api_timestamp
-from .faults import OPERATIONS, Fault
-from .specs import DuplicateTaskError, TaskSpec, default_user_id, parse_timeline
-from .timeline import TimelineEntry, progress_at, status_at, updated_at
+from .._models import format_api_timestamp
+from ._faults import OPERATIONS, Fault
+from ._specs import DuplicateTaskError, TaskSpec, default_user_id, parse_timeline
+from ._timeline import TimelineEntry, progress_at, status_at, updated_at
 
 __all__ = ["LOG_SIZE", "Clock", "Store", "StoredTask", "utc_now"]
 

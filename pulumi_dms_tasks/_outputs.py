@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._constants import MAX_PARAMS_CHARS
 
 if TYPE_CHECKING:
-    from .models import Task
+    from ._models import Task
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "task_outputs"]
 
