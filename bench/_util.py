@@ -35,7 +35,7 @@ class Row:
 
 
 def our_client(url: str):
-    from pulumi_dms_tasks.client import DmsClient
+    from pulumi_dms_tasks._client import DmsClient
 
     return DmsClient(endpoint=url, project_id=PROJECT, ak=AK, sk=SK)
 

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)  # wait_for_task logs at INFO; keep the output to the tables
 
-    from pulumi_dms_tasks.emulator import run_emulator
+    from pulumi_dms_tasks.emulator import Emulator
 
     import s1_lookup
     import s2_startup
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     rows: list[Row] = []
     only = set(args.only)
-    with run_emulator(ak=AK, sk=SK, project_id=PROJECT) as emu:
+    with Emulator(ak=AK, sk=SK, project_id=PROJECT) as emu:
         print(f"emulator at {emu.url}; mode {'--quick' if args.quick else 'full'}; "
               f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if "1" in only:

@@ -14,7 +14,7 @@ STATEMENTS = {
     # What the provider process unpickles.
     "ours": "import pulumi_dms_tasks.provider",
     # What the first create/read adds on top (the client imports requests and pydantic lazily).
-    "ours_full": "import pulumi_dms_tasks.provider, pulumi_dms_tasks.client",
+    "ours_full": "import pulumi_dms_tasks.provider, pulumi_dms_tasks._client",
     "vendor": "import huaweicloudsdkkafka.v2; from huaweicloudsdkkafka.v2 import KafkaClient, ShowBackgroundTaskRequest",
 }
 

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .client import DmsClient
-    from .errors import (
+    from ._auth import AkSkAuth
+    from ._client import DmsClient
+    from ._errors import (
         ApiError,
         AuthenticationError,
         ConfigurationError,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         InvalidResponseError,
         NoMatchingTaskError,
         NotFoundError,
+        RedirectError,
         ServerError,
         TaskCancelledError,
         TaskError,
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
         ThrottledError,
         TransportError,
     )
-    from .functions import (
+    from ._functions import (
         GetBackgroundTaskResult,
         GetInstanceIdleResult,
         ListBackgroundTasksResult,
@@ -42,47 +44,50 @@ if TYPE_CHECKING:
         list_background_tasks,
         list_background_tasks_output,
     )
-    from .models import IdleResult, Task, TaskProgress, TaskStatus
-    from .resource import BackgroundTask, BackgroundTaskArgs, InstanceIdle, InstanceIdleArgs
-    from .waiting import WaitProgress
+    from ._models import IdleResult, Task, TaskProgress, TaskStatus, TaskStep
+    from ._resource import BackgroundTask, BackgroundTaskArgs, InstanceIdle, InstanceIdleArgs
+    from ._waiting import WaitProgress
 
-_EXPORTS = {
-    "BackgroundTask": "resource",
-    "BackgroundTaskArgs": "resource",
-    "InstanceIdle": "resource",
-    "InstanceIdleArgs": "resource",
-    "get_background_task": "functions",
-    "get_background_task_output": "functions",
-    "list_background_tasks": "functions",
-    "list_background_tasks_output": "functions",
-    "GetBackgroundTaskResult": "functions",
-    "ListBackgroundTasksResult": "functions",
-    "get_instance_idle": "functions",
-    "get_instance_idle_output": "functions",
-    "GetInstanceIdleResult": "functions",
-    "DmsClient": "client",
-    "Task": "models",
-    "TaskProgress": "models",
-    "TaskStatus": "models",
-    "IdleResult": "models",
-    "WaitProgress": "waiting",
-    "DmsError": "errors",
-    "ConfigurationError": "errors",
-    "InvalidInputError": "errors",
-    "TransportError": "errors",
-    "InvalidResponseError": "errors",
-    "ApiError": "errors",
-    "AuthenticationError": "errors",
-    "NotFoundError": "errors",
-    "ThrottledError": "errors",
-    "ServerError": "errors",
-    "TaskError": "errors",
-    "TaskFailedError": "errors",
-    "TaskTimeoutError": "errors",
-    "TaskCancelledError": "errors",
-    "IdleTimeoutError": "errors",
-    "NoMatchingTaskError": "errors",
+# Public name -> the private module that defines it. Names load on first use (PEP 562), so
+# importing the package stays cheap and `DmsClient` does not pull in Pulumi.
+_EXPORTS_BY_MODULE = {
+    "_resource": ("BackgroundTask", "BackgroundTaskArgs", "InstanceIdle", "InstanceIdleArgs"),
+    "_functions": (
+        "get_background_task",
+        "get_background_task_output",
+        "list_background_tasks",
+        "list_background_tasks_output",
+        "get_instance_idle",
+        "get_instance_idle_output",
+        "GetBackgroundTaskResult",
+        "ListBackgroundTasksResult",
+        "GetInstanceIdleResult",
+    ),
+    "_client": ("DmsClient",),
+    "_auth": ("AkSkAuth",),
+    "_models": ("Task", "TaskProgress", "TaskStatus", "TaskStep", "IdleResult"),
+    "_waiting": ("WaitProgress",),
+    "_errors": (
+        "DmsError",
+        "ConfigurationError",
+        "InvalidInputError",
+        "TransportError",
+        "InvalidResponseError",
+        "ApiError",
+        "RedirectError",
+        "AuthenticationError",
+        "NotFoundError",
+        "ThrottledError",
+        "ServerError",
+        "TaskError",
+        "TaskFailedError",
+        "TaskTimeoutError",
+        "TaskCancelledError",
+        "IdleTimeoutError",
+        "NoMatchingTaskError",
+    ),
 }
+_EXPORTS = {name: module for module, names in _EXPORTS_BY_MODULE.items() for name in names}
 
 __all__ = ["__version__", *_EXPORTS]
 

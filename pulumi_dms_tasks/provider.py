@@ -30,12 +30,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import cancellation
+from . import _cancellation as cancellation
 from ._constants import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
-from .errors import IdleTimeoutError, InvalidInputError, NotFoundError, TaskCancelledError
-from .outputs import IDLE_INPUT_KEYS, IDLE_OUTPUT_KEYS, INPUT_KEYS, OUTPUT_KEYS, idle_outputs, task_outputs
-from .settings import ClientSettings, resolve_settings
-from .validation import (
+from ._errors import IdleTimeoutError, InvalidInputError, NotFoundError, TaskCancelledError
+from ._outputs import IDLE_INPUT_KEYS, IDLE_OUTPUT_KEYS, INPUT_KEYS, OUTPUT_KEYS, idle_outputs, task_outputs
+from ._settings import ClientSettings, resolve_settings
+from ._validation import (
     parse_duration,
     parse_time,
     validate_bool,
@@ -49,9 +49,9 @@ from .validation import (
 if TYPE_CHECKING:
     # requests and pydantic load on the first call that needs the API, not when the engine
     # unpickles this provider (every provider process does, even for a preview).
-    from .client import DmsClient
-    from .models import Task
-    from .waiting import WaitProgress
+    from ._client import DmsClient
+    from ._models import Task
+    from ._waiting import WaitProgress
 
 __all__ = [
     "BackgroundTaskProvider",
@@ -255,7 +255,7 @@ class _ReadOnlyProvider(ResourceProvider):
             project_id=props.get("project_id"),
             config=(lambda key: config.get(key)) if config is not None else None,
         )
-        from .client import DmsClient
+        from ._client import DmsClient
 
         # ClientSettings is a frozen dataclass: equal settings share one client (and its pool).
         with self._lock:

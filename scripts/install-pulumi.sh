@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_MOD="$ROOT/tools/pulumi-build"
 VERSION="$(cat "$BUILD_MOD/VERSION")"
-# The language host is untagged upstream; this is the pseudo-version of the v3.259.0 commit.
+# The language host is untagged upstream; this is the pseudo-version of the commit tagged with VERSION.
 LANGHOST_MODULE="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
 LANGHOST_VERSION="v3.0.0-20260819165155-0ac56e876614"
 CACHE_ROOT="${PULUMI_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-dms-tasks}"

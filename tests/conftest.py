@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pulumi_dms_tasks.emulator import EmulatorHandle, run_emulator
+from pulumi_dms_tasks.emulator import Emulator
 
 TEST_AK = "AKTESTEMULATOR000001"
 TEST_SK = "sk-test-Emulator-Secret-0123456789abcdef"
@@ -15,13 +15,13 @@ TEST_PROJECT = "0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
-def emulator_session() -> Iterator[EmulatorHandle]:
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT) as emu:
+def emulator_session() -> Iterator[Emulator]:
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT) as emu:
         yield emu
 
 
 @pytest.fixture()
-def emulator(emulator_session: EmulatorHandle) -> Iterator[EmulatorHandle]:
+def emulator(emulator_session: Emulator) -> Iterator[Emulator]:
     """The session's emulator, reset before each test (tasks, faults, counters)."""
     emulator_session.reset()
     yield emulator_session

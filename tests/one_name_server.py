@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pulumi_dms_tasks.auth import SignatureRejected, verify_request
+from pulumi_dms_tasks.emulator._verify import SignatureRejected, verify_request
 
 _LIST = re.compile(r"/v2/([^/]+)/instances/([^/]+)/tasks/?")
 BASE_TIME = datetime(2024, 6, 1, 8, 0, 0, tzinfo=timezone.utc)

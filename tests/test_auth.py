@@ -14,16 +14,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pulumi_dms_tasks.auth import (
-    AkSkAuth,
-    SignatureRejected,
-    canonical_query,
-    canonical_request,
-    canonical_uri,
-    sign_string,
-    string_to_sign,
-    verify_request,
-)
+from pulumi_dms_tasks._auth import AkSkAuth
+from pulumi_dms_tasks._canonical import canonical_query, canonical_request, canonical_uri, sign_string, string_to_sign
+from pulumi_dms_tasks.emulator._verify import SignatureRejected, verify_request
 
 AK = "AKROUNDTRIP000000001"
 SK = "sk-Round-Trip-Secret-0123456789abcdefXYZ"

@@ -17,7 +17,8 @@ import requests
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 
-from pulumi_dms_tasks.auth import AkSkAuth, SignatureRejected, verify_request
+from pulumi_dms_tasks._auth import AkSkAuth
+from pulumi_dms_tasks.emulator._verify import SignatureRejected, verify_request
 
 # The official vectors' inputs (from the vendor's API signing guide).
 AK = "HPUAXXXXXXXXXXXXXXXX"

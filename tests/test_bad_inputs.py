@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from pulumi_dms_tasks.client import DmsClient
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.errors import ConfigurationError, DmsError, InvalidInputError
-from pulumi_dms_tasks.functions import get_background_task, list_background_tasks
+from pulumi_dms_tasks._client import DmsClient
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._errors import ConfigurationError, DmsError, InvalidInputError
+from pulumi_dms_tasks._functions import get_background_task, list_background_tasks
 from pulumi_dms_tasks.provider import BackgroundTaskProvider, validate_inputs
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
@@ -33,7 +33,7 @@ def _no_control_characters(text: str) -> bool:
 
 
 @pytest.fixture()
-def quiet_emulator(emulator: EmulatorHandle) -> Iterator[EmulatorHandle]:
+def quiet_emulator(emulator: Emulator) -> Iterator[Emulator]:
     """The emulator with a task seeded, so a request that slipped through would succeed and be counted."""
     emulator.add_task(INSTANCE, task_id=TASK)
     before = emulator.request_counts()["total"]
@@ -123,7 +123,7 @@ CLIENT_CASES = [
 
 @pytest.mark.bad_input_cases(1)
 @pytest.mark.parametrize(("call", "field", "expected"), CLIENT_CASES)
-def test_client_methods_refuse_bad_arguments(quiet_emulator: EmulatorHandle, call: ClientCall, field: str, expected: str) -> None:
+def test_client_methods_refuse_bad_arguments(quiet_emulator: Emulator, call: ClientCall, field: str, expected: str) -> None:
     """A bad argument to a DmsClient method raises InvalidInputError naming it, with no request sent."""
     with DmsClient(endpoint=quiet_emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}) as client:
         with pytest.raises(InvalidInputError) as info:
@@ -161,7 +161,7 @@ CONSTRUCTION_CASES = [
 @pytest.mark.bad_input_cases(1)
 @pytest.mark.parametrize(("overrides", "error", "field", "expected"), CONSTRUCTION_CASES)
 def test_client_construction_refuses_bad_settings(
-    quiet_emulator: EmulatorHandle, overrides: dict[str, Any], error: type[DmsError], field: str, expected: str
+    quiet_emulator: Emulator, overrides: dict[str, Any], error: type[DmsError], field: str, expected: str
 ) -> None:
     """Unusable settings fail DmsClient() with an error naming the setting and what would do."""
     kwargs: dict[str, Any] = {"endpoint": quiet_emulator.url, "project_id": TEST_PROJECT, "ak": TEST_AK, "sk": TEST_SK}
@@ -200,7 +200,7 @@ PROVIDER_CASES = [
 
 @pytest.mark.bad_input_cases(1)
 @pytest.mark.parametrize(("props", "field", "expected"), PROVIDER_CASES)
-def test_provider_check_reports_bad_inputs(quiet_emulator: EmulatorHandle, props: dict[str, Any], field: str, expected: str) -> None:
+def test_provider_check_reports_bad_inputs(quiet_emulator: Emulator, props: dict[str, Any], field: str, expected: str) -> None:
     """The dynamic provider's check names the bad property and what it expected, without any request."""
     failures = validate_inputs(props)
     assert any(prop == field and expected in reason for prop, reason in failures), failures
@@ -238,7 +238,7 @@ FUNCTION_CASES = [
 @pytest.mark.bad_input_cases(1)
 @pytest.mark.parametrize(("call", "field", "expected"), FUNCTION_CASES)
 def test_functions_refuse_bad_arguments(
-    quiet_emulator: EmulatorHandle, clean_env: pytest.MonkeyPatch, call: Callable[[], Any], field: str, expected: str
+    quiet_emulator: Emulator, clean_env: pytest.MonkeyPatch, call: Callable[[], Any], field: str, expected: str
 ) -> None:
     """get_background_task / list_background_tasks refuse bad arguments before any request."""
     # Settings that work: were a bad argument passed on, the request would reach the emulator.
@@ -251,7 +251,7 @@ def test_functions_refuse_bad_arguments(
     assert info.value.field == field and text.startswith(f"invalid {field}: expected ") and expected in text
 
 
-def test_functions_work_with_the_same_settings(emulator: EmulatorHandle, clean_env: pytest.MonkeyPatch) -> None:
+def test_functions_work_with_the_same_settings(emulator: Emulator, clean_env: pytest.MonkeyPatch) -> None:
     """The environment used above is good: a valid call does reach the emulator."""
     emulator.add_task(INSTANCE, task_id=TASK)
     for key, value in {"HW_DMS_ENDPOINT": emulator.url, "HW_PROJECT_ID": TEST_PROJECT,
@@ -275,7 +275,7 @@ CLI_CASES = [
 
 @pytest.mark.bad_input_cases(1)
 @pytest.mark.parametrize(("argv", "flag", "expected"), CLI_CASES)
-def test_emulator_cli_refuses_bad_flags(quiet_emulator: EmulatorHandle, argv: list[str], flag: str, expected: str) -> None:
+def test_emulator_cli_refuses_bad_flags(quiet_emulator: Emulator, argv: list[str], flag: str, expected: str) -> None:
     """The emulator CLI exits 2 naming the bad flag, prints nothing on stdout and never the secret."""
     proc = subprocess.run(
         [sys.executable, "-m", "pulumi_dms_tasks.emulator", *argv],

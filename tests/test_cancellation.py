@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_dms_tasks import TaskCancelledError, TaskTimeoutError, cancellation
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.models import Task
-from pulumi_dms_tasks.waiting import WaitPolicy, wait_until_terminal
+from pulumi_dms_tasks import TaskCancelledError, TaskTimeoutError, _cancellation as cancellation
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._models import Task
+from pulumi_dms_tasks._waiting import WaitPolicy, wait_until_terminal
 
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
@@ -30,9 +30,9 @@ HOST_LIKE = textwrap.dedent(
     """
     import sys, threading, time
     from concurrent import futures
-    from pulumi_dms_tasks import TaskCancelledError, cancellation
-    from pulumi_dms_tasks.models import Task
-    from pulumi_dms_tasks.waiting import WaitPolicy, wait_until_terminal
+    from pulumi_dms_tasks import TaskCancelledError, _cancellation as cancellation
+    from pulumi_dms_tasks._models import Task
+    from pulumi_dms_tasks._waiting import WaitPolicy, wait_until_terminal
 
     report = open(sys.argv[1], "a", buffering=1)
     if "--no-exit-hook" in sys.argv:
@@ -180,7 +180,7 @@ def test_the_first_reason_is_kept_and_the_module_is_inert_outside_the_host() -> 
     """request_stop keeps the first reason; pytest is not the provider host, so nothing is watched here."""
     code = textwrap.dedent(
         """
-        from pulumi_dms_tasks import cancellation
+        from pulumi_dms_tasks import _cancellation as cancellation
         assert not cancellation.in_provider_host()
         assert cancellation.reason() is None and not cancellation.stop_event().is_set()
         cancellation.request_stop("first")
@@ -216,7 +216,7 @@ PROVIDER_CREATE = textwrap.dedent(
     """
     import sys, threading
     from pulumi.dynamic import Config, ConfigureRequest
-    from pulumi_dms_tasks import TaskCancelledError, cancellation
+    from pulumi_dms_tasks import TaskCancelledError, _cancellation as cancellation
     from pulumi_dms_tasks.provider import BackgroundTaskProvider
 
     url, task_id = sys.argv[1], sys.argv[2]
@@ -234,7 +234,7 @@ PROVIDER_CREATE = textwrap.dedent(
 ) % (TEST_AK, TEST_SK, TEST_PROJECT)
 
 
-def test_provider_create_fails_with_a_cancelled_error_naming_resource_and_task(emulator: EmulatorHandle) -> None:
+def test_provider_create_fails_with_a_cancelled_error_naming_resource_and_task(emulator: Emulator) -> None:
     """A stopped create raises TaskCancelledError naming the resource, the task and why."""
     task_id = emulator.add_task("inst-c", timeline=[{"status": "EXECUTING", "after": 0}])
     began = time.monotonic()

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from pulumi_dms_tasks import __version__
-from pulumi_dms_tasks.client import USER_AGENT, DmsClient
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.errors import (
+from pulumi_dms_tasks._client import USER_AGENT, DmsClient
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._errors import (
     ApiError,
     AuthenticationError,
     DmsError,
@@ -32,8 +32,8 @@ from pulumi_dms_tasks.errors import (
     ThrottledError,
     TransportError,
 )
-from pulumi_dms_tasks.models import TaskStatus
-from pulumi_dms_tasks.waiting import WaitProgress
+from pulumi_dms_tasks._models import TaskStatus
+from pulumi_dms_tasks._waiting import WaitProgress
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-client-1"
@@ -42,7 +42,7 @@ WRONG_SK = "sk-WRONG-secret-value-do-not-leak-42"
 HEX32 = re.compile(r"[0-9a-f]{32}")
 
 
-def client_for(emulator: EmulatorHandle, **kwargs: Any) -> DmsClient:
+def client_for(emulator: Emulator, **kwargs: Any) -> DmsClient:
     """A client for the emulator; no retries and short timeouts unless a test says otherwise."""
     kwargs.setdefault("read_timeout", 5)
     kwargs.setdefault("connect_timeout", 2)
@@ -52,7 +52,7 @@ def client_for(emulator: EmulatorHandle, **kwargs: Any) -> DmsClient:
 
 
 @pytest.fixture()
-def client(emulator: EmulatorHandle) -> Iterator[DmsClient]:
+def client(emulator: Emulator) -> Iterator[DmsClient]:
     with client_for(emulator) as c:
         yield c
 
@@ -81,7 +81,7 @@ def assert_api_error(
 # -- reads ----------------------------------------------------------------------------------------
 
 
-def test_show_task_returns_the_seeded_task_with_parsed_fields(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_show_task_returns_the_seeded_task_with_parsed_fields(emulator: Emulator, client: DmsClient) -> None:
     """show_task returns the task with its name, status, params dict, user and timestamps."""
     created = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=timezone.utc)
     task_id = emulator.add_task(
@@ -96,7 +96,7 @@ def test_show_task_returns_the_seeded_task_with_parsed_fields(emulator: Emulator
 
 
 def test_list_tasks_reads_every_page_newest_first_without_duplicates(
-    emulator: EmulatorHandle, client: DmsClient
+    emulator: Emulator, client: DmsClient
 ) -> None:
     """230 tasks come back in 3 pages of at most 100, all of them, once each, newest first."""
     base = datetime.now(timezone.utc) - timedelta(days=1)
@@ -112,7 +112,7 @@ def test_list_tasks_reads_every_page_newest_first_without_duplicates(
     assert [entry["query"] for entry in log] == [f"offset={s}&start={s}&limit=100" for s in (1, 101, 201)]
 
 
-def test_iter_tasks_fetches_pages_lazily(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_iter_tasks_fetches_pages_lazily(emulator: Emulator, client: DmsClient) -> None:
     """iter_tasks asks for the next page only when the caller gets that far."""
     for _ in range(20):
         emulator.add_task(INSTANCE)
@@ -124,7 +124,7 @@ def test_iter_tasks_fetches_pages_lazily(emulator: EmulatorHandle, client: DmsCl
     assert len(first) + len(rest) == 20 and emulator.request_counts()["by_operation"]["list"] == 3
 
 
-def test_list_tasks_filters_on_a_time_window(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_list_tasks_filters_on_a_time_window(emulator: Emulator, client: DmsClient) -> None:
     """begin_time/end_time (datetimes, ISO or YYYYMMDDHHmmss strings) select tasks by creation time."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
     ages = {days: emulator.add_task(INSTANCE, created_at=now - timedelta(days=days)) for days in (3, 2, 1, 0)}
@@ -138,7 +138,7 @@ def test_list_tasks_filters_on_a_time_window(emulator: EmulatorHandle, client: D
     assert any("begin_time=" in q and "end_time=" in q for q in queries)
 
 
-def test_find_latest_task_picks_the_newest_task_with_that_name(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_find_latest_task_picks_the_newest_task_with_that_name(emulator: Emulator, client: DmsClient) -> None:
     """find_latest_task returns the newest task of a name, honours since, and None when nothing matches."""
     now = datetime.now(timezone.utc)
     older = emulator.add_task(INSTANCE, name="bindInstancePublicIp", created_at=now - timedelta(hours=3))
@@ -152,7 +152,7 @@ def test_find_latest_task_picks_the_newest_task_with_that_name(emulator: Emulato
     assert older != newer
 
 
-def test_find_latest_task_since_is_exact_below_one_second(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_find_latest_task_since_is_exact_below_one_second(emulator: Emulator, client: DmsClient) -> None:
     """A task created a fraction of a second before since is not returned, though the API filters whole seconds."""
     stamp = datetime(2024, 1, 2, 3, 4, 5, 200000, tzinfo=timezone.utc)
     task_id = emulator.add_task(INSTANCE, name="changeRetentionPolicy", created_at=stamp)
@@ -160,7 +160,7 @@ def test_find_latest_task_since_is_exact_below_one_second(emulator: EmulatorHand
     assert client.find_latest_task(INSTANCE, "changeRetentionPolicy", since=stamp + timedelta(milliseconds=500)) is None
 
 
-def test_task_progress_of_a_task_not_started_yet(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_task_progress_of_a_task_not_started_yet(emulator: Emulator, client: DmsClient) -> None:
     """task_progress reports 0 %, the seconds left and every step as WAITING before the task starts."""
     task_id = emulator.add_task(
         INSTANCE,
@@ -174,7 +174,7 @@ def test_task_progress_of_a_task_not_started_yet(emulator: EmulatorHandle, clien
     assert progress.current_step is not None and progress.current_step.name == "bind EIP"
 
 
-def test_task_progress_of_a_running_task(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_task_progress_of_a_running_task(emulator: Emulator, client: DmsClient) -> None:
     """task_progress of a running task shows its percentage, remaining time and the step in progress."""
     now = datetime.now(timezone.utc)
     task_id = emulator.add_task(
@@ -196,7 +196,7 @@ def test_task_progress_of_a_running_task(emulator: EmulatorHandle, client: DmsCl
     assert progress.current_step is not None and progress.current_step.name == "bind EIP"
 
 
-def test_task_progress_of_a_finished_task_is_complete(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_task_progress_of_a_finished_task_is_complete(emulator: Emulator, client: DmsClient) -> None:
     """A finished task reports 100 %, nothing left and every step COMPLETED."""
     task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0}])
     progress = client.task_progress(INSTANCE, task_id)
@@ -204,14 +204,14 @@ def test_task_progress_of_a_finished_task_is_complete(emulator: EmulatorHandle, 
     assert {s.status for s in progress.step_list} == {"COMPLETED"} and progress.current_step is None
 
 
-def test_task_progress_is_none_for_a_task_without_progress(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_task_progress_is_none_for_a_task_without_progress(emulator: Emulator, client: DmsClient) -> None:
     """A task with no progress record (the API's 404) gives None, not an error."""
     task_id = emulator.add_task(INSTANCE, progress=False)
     assert client.task_progress(INSTANCE, task_id) is None
     assert emulator.request_counts()["by_operation"]["progress"] == 1
 
 
-def test_delete_task_removes_the_record(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_delete_task_removes_the_record(emulator: Emulator, client: DmsClient) -> None:
     """delete_task removes the task's record: show then says not found and list no longer has it."""
     keep = emulator.add_task(INSTANCE)
     gone = emulator.add_task(INSTANCE)
@@ -227,7 +227,7 @@ def test_delete_task_removes_the_record(emulator: EmulatorHandle, client: DmsCli
 
 
 def test_wait_for_task_returns_the_task_on_success_and_reports_progress(
-    emulator: EmulatorHandle, client: DmsClient, caplog: pytest.LogCaptureFixture
+    emulator: Emulator, client: DmsClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     """wait_for_task returns the SUCCESS task, calls on_progress per poll and logs status changes at INFO."""
     task_id = emulator.add_task(
@@ -260,7 +260,7 @@ def test_wait_for_task_returns_the_task_on_success_and_reports_progress(
 
 
 @pytest.mark.parametrize("final", ["FAILED", "CANCELLED"])
-def test_wait_for_task_raises_task_failed_error(emulator: EmulatorHandle, client: DmsClient, final: str) -> None:
+def test_wait_for_task_raises_task_failed_error(emulator: Emulator, client: DmsClient, final: str) -> None:
     """A task ending FAILED or CANCELLED raises TaskFailedError naming the task, instance, params and status."""
     task_id = emulator.add_task(
         INSTANCE,
@@ -277,7 +277,7 @@ def test_wait_for_task_raises_task_failed_error(emulator: EmulatorHandle, client
     assert f"ended with status {final}" in text and '{"key":"retention"}' in text
 
 
-def test_wait_for_task_times_out_with_the_last_status(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_wait_for_task_times_out_with_the_last_status(emulator: Emulator, client: DmsClient) -> None:
     """A task that never finishes raises TaskTimeoutError on time, with the last status seen."""
     task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}])
     started = time.monotonic()
@@ -337,7 +337,7 @@ def capture_server() -> Iterator[_CaptureServer]:
 
 
 def test_user_agent_and_project_header_reach_the_server_signed(
-    emulator: EmulatorHandle, client: DmsClient, capture_server: _CaptureServer
+    emulator: Emulator, client: DmsClient, capture_server: _CaptureServer
 ) -> None:
     """Requests carry User-Agent pulumi-dms-tasks/<version> and X-Project-Id, both covered by the signature."""
     assert USER_AGENT == f"pulumi-dms-tasks/{__version__}"
@@ -369,7 +369,7 @@ def test_a_server_repeating_the_same_page_does_not_make_listing_loop(capture_ser
 # -- every error class from a real response ----------------------------------------------------------
 
 
-def test_wrong_secret_key_is_an_authentication_error(emulator: EmulatorHandle) -> None:
+def test_wrong_secret_key_is_an_authentication_error(emulator: Emulator) -> None:
     """A wrong SK gives AuthenticationError 401 APIGW.0301 with the request id, and is not retried."""
     task_id = emulator.add_task(INSTANCE)
     with client_for(emulator, sk=WRONG_SK, max_retries=3) as c, pytest.raises(AuthenticationError) as info:
@@ -379,7 +379,7 @@ def test_wrong_secret_key_is_an_authentication_error(emulator: EmulatorHandle) -
     assert emulator.request_counts()["rejected"] == 1 and emulator.request_counts()["total"] == 1
 
 
-def test_skewed_clock_is_an_authentication_error(emulator: EmulatorHandle) -> None:
+def test_skewed_clock_is_an_authentication_error(emulator: Emulator) -> None:
     """A clock 20 minutes slow gives AuthenticationError 401 APIGW.0303 (signature expired)."""
     task_id = emulator.add_task(INSTANCE)
     slow = lambda: datetime.now(timezone.utc) - timedelta(minutes=20)  # noqa: E731
@@ -389,7 +389,7 @@ def test_skewed_clock_is_an_authentication_error(emulator: EmulatorHandle) -> No
                      msg="signature expired", ids=(INSTANCE, task_id))
 
 
-def test_unknown_instance_is_not_found(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_unknown_instance_is_not_found(emulator: Emulator, client: DmsClient) -> None:
     """An unknown instance gives NotFoundError 404 DMS.00404022 for show and list."""
     with pytest.raises(NotFoundError) as info:
         client.show_task("inst-missing", UNKNOWN_TASK)
@@ -401,7 +401,7 @@ def test_unknown_instance_is_not_found(emulator: EmulatorHandle, client: DmsClie
                      msg="The instance does not exist", ids=("inst-missing",))
 
 
-def test_unknown_task_is_not_found(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_unknown_task_is_not_found(emulator: Emulator, client: DmsClient) -> None:
     """An unknown task on a known instance gives NotFoundError 404 DMS.00404023."""
     emulator.add_instance(INSTANCE)
     with pytest.raises(NotFoundError) as info:
@@ -410,7 +410,7 @@ def test_unknown_task_is_not_found(emulator: EmulatorHandle, client: DmsClient) 
                      msg="The task does not exist", ids=(INSTANCE, UNKNOWN_TASK))
 
 
-def test_malformed_task_id_is_a_plain_api_error(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_malformed_task_id_is_a_plain_api_error(emulator: Emulator, client: DmsClient) -> None:
     """A 400 (task id not 32 hex) is an ApiError that is none of the specific subclasses."""
     emulator.add_instance(INSTANCE)
     with pytest.raises(ApiError) as info:
@@ -421,7 +421,7 @@ def test_malformed_task_id_is_a_plain_api_error(emulator: EmulatorHandle, client
 
 
 @pytest.mark.fault_cases(1)
-def test_throttling_is_a_throttled_error(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_throttling_is_a_throttled_error(emulator: Emulator, client: DmsClient) -> None:
     """A 429 with retries off gives ThrottledError APIGW.0308 carrying Retry-After."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=429, retry_after=7)
@@ -433,7 +433,7 @@ def test_throttling_is_a_throttled_error(emulator: EmulatorHandle, client: DmsCl
 
 
 @pytest.mark.fault_cases(1)
-def test_internal_error_is_a_server_error(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_internal_error_is_a_server_error(emulator: Emulator, client: DmsClient) -> None:
     """A 500 with retries off gives ServerError DMS.00500000."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=500)
@@ -444,7 +444,7 @@ def test_internal_error_is_a_server_error(emulator: EmulatorHandle, client: DmsC
 
 
 @pytest.mark.fault_cases(1)
-def test_malformed_body_is_an_invalid_response_error(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_malformed_body_is_an_invalid_response_error(emulator: Emulator, client: DmsClient) -> None:
     """A 200 whose body is not JSON gives InvalidResponseError with the status, a body excerpt and request id."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("malformed")
@@ -459,7 +459,7 @@ def test_malformed_body_is_an_invalid_response_error(emulator: EmulatorHandle, c
 
 
 @pytest.mark.fault_cases(1)
-def test_dropped_connection_is_a_transport_error(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_dropped_connection_is_a_transport_error(emulator: Emulator, client: DmsClient) -> None:
     """A connection closed without a reply, retries off, gives TransportError 'connection failed'."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("drop")
@@ -497,7 +497,7 @@ def test_every_error_class_is_a_dms_error() -> None:
 
 @pytest.mark.fault_cases(2)
 def test_secret_key_never_appears_in_errors_repr_or_logs(
-    emulator: EmulatorHandle, caplog: pytest.LogCaptureFixture
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Neither the right nor a wrong SK shows up in exceptions, tracebacks, repr(client) or DEBUG logs."""
     task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}])
@@ -531,7 +531,7 @@ def test_secret_key_never_appears_in_errors_repr_or_logs(
     assert TEST_SK not in joined and WRONG_SK not in joined
 
 
-def test_client_repr_and_pickling_keep_the_secret(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_client_repr_and_pickling_keep_the_secret(emulator: Emulator, client: DmsClient) -> None:
     """repr(client) names endpoint, project and AK only; pickling a client is refused."""
     text = repr(client)
     assert emulator.url in text and TEST_PROJECT in text and TEST_AK in text and TEST_SK not in text
@@ -539,7 +539,7 @@ def test_client_repr_and_pickling_keep_the_secret(emulator: EmulatorHandle, clie
         pickle.dumps(client)
 
 
-def test_proxy_environment_is_read_once_and_honoured(emulator: EmulatorHandle, clean_env: pytest.MonkeyPatch) -> None:
+def test_proxy_environment_is_read_once_and_honoured(emulator: Emulator, clean_env: pytest.MonkeyPatch) -> None:
     """HTTP_PROXY/NO_PROXY at construction decide the route; later changes do not affect the client."""
     tid = emulator.add_task("inst-proxy")
     clean_env.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port

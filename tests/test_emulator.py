@@ -17,14 +17,14 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from pulumi_dms_tasks.auth import AkSkAuth, canonical_request, sign_string, string_to_sign
+from pulumi_dms_tasks._auth import AkSkAuth
+from pulumi_dms_tasks._canonical import canonical_request, sign_string, string_to_sign
 from pulumi_dms_tasks.emulator import (
     DEMO_INSTANCE_ID,
     DEMO_TASK_FAILS,
     DEMO_TASK_OLD,
     DEMO_TASK_SUCCEEDS,
-    EmulatorHandle,
-    run_emulator,
+    Emulator,
 )
 
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
@@ -58,7 +58,7 @@ def signed_session(
     return session
 
 
-def tasks_url(emu: EmulatorHandle, instance: str = INSTANCE, task: str | None = None, *, project: str | None = None) -> str:
+def tasks_url(emu: Emulator, instance: str = INSTANCE, task: str | None = None, *, project: str | None = None) -> str:
     base = f"{emu.url}/v2/{project or emu.project_id}/instances/{instance}/tasks"
     return base if task is None else f"{base}/{task}"
 
@@ -70,10 +70,10 @@ def api() -> Iterator[requests.Session]:
 
 
 @pytest.fixture()
-def clocked() -> Iterator[tuple[EmulatorHandle, ManualClock, requests.Session]]:
+def clocked() -> Iterator[tuple[Emulator, ManualClock, requests.Session]]:
     """An emulator on a manual clock, with a session signing on the same clock."""
     clock = ManualClock()
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, clock=clock) as emu:
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, clock=clock) as emu:
         with signed_session(clock=clock) as session:
             yield emu, clock, session
 
@@ -86,7 +86,7 @@ def error_of(response: requests.Response) -> tuple[int, str, str]:
 # -- show / list / delete ---------------------------------------------------------------------
 
 
-def test_show_returns_one_task_with_every_field_a_string(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_show_returns_one_task_with_every_field_a_string(emulator: Emulator, api: requests.Session) -> None:
     """Show answers {"task_count": "1", "tasks": [task]} with all task fields as strings."""
     task_id = emulator.add_task(INSTANCE, params={"eip": "1.2.3.4", "n": 2}, user_name="alice", user_id="u-1")
     response = api.get(tasks_url(emulator, task=task_id))
@@ -106,13 +106,13 @@ def test_show_returns_one_task_with_every_field_a_string(emulator: EmulatorHandl
 
 
 @pytest.mark.parametrize(("params", "wire"), [("{\"raw\": true}", "{\"raw\": true}"), (None, ""), ("not json", "not json")])
-def test_params_strings_are_sent_verbatim(emulator: EmulatorHandle, api: requests.Session, params: Any, wire: str) -> None:
+def test_params_strings_are_sent_verbatim(emulator: Emulator, api: requests.Session, params: Any, wire: str) -> None:
     """A params string is passed through as given; no params is an empty string."""
     task_id = emulator.add_task(INSTANCE, params=params)
     assert api.get(tasks_url(emulator, task=task_id)).json()["tasks"][0]["params"] == wire
 
 
-def test_list_is_newest_first_and_counts_all_matches_as_a_string(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_list_is_newest_first_and_counts_all_matches_as_a_string(emulator: Emulator, api: requests.Session) -> None:
     """List orders by created_at descending and task_count is the total, not the page size."""
     ids = [emulator.add_task(INSTANCE, created_at=T0 + timedelta(minutes=i)) for i in range(12)]
     body = api.get(tasks_url(emulator)).json()
@@ -120,7 +120,7 @@ def test_list_is_newest_first_and_counts_all_matches_as_a_string(emulator: Emula
     assert [t["id"] for t in body["tasks"]] == list(reversed(ids))[:10]
 
 
-def test_list_pages_with_start_and_limit_cover_every_task_once(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_list_pages_with_start_and_limit_cover_every_task_once(emulator: Emulator, api: requests.Session) -> None:
     """Paging with start += len(tasks) visits all 25 tasks exactly once, newest first."""
     ids = [emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i)) for i in range(25)]
     seen: list[str] = []
@@ -137,7 +137,7 @@ def test_list_pages_with_start_and_limit_cover_every_task_once(emulator: Emulato
     assert beyond == {"task_count": "25", "tasks": []}
 
 
-def test_list_accepts_offset_as_an_alias_of_start(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_list_accepts_offset_as_an_alias_of_start(emulator: Emulator, api: requests.Session) -> None:
     """offset=3 returns the same page as start=3, and so does sending both with the same value."""
     for i in range(5):
         emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i))
@@ -149,7 +149,7 @@ def test_list_accepts_offset_as_an_alias_of_start(emulator: EmulatorHandle, api:
     assert by_start["tasks"] != first["tasks"]
 
 
-def test_list_start_or_offset_zero_means_the_first_task(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_list_start_or_offset_zero_means_the_first_task(emulator: Emulator, api: requests.Session) -> None:
     """The vendor's pages give the range as >= 0: 0 lists from the first task, like 1."""
     for i in range(3):
         emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i))
@@ -159,7 +159,7 @@ def test_list_start_or_offset_zero_means_the_first_task(emulator: EmulatorHandle
 
 
 def test_list_with_start_and_offset_that_disagree_is_400_naming_both(
-    emulator: EmulatorHandle, api: requests.Session
+    emulator: Emulator, api: requests.Session
 ) -> None:
     """Two values for the same index are refused rather than one silently preferred."""
     emulator.add_task(INSTANCE)
@@ -168,7 +168,7 @@ def test_list_with_start_and_offset_that_disagree_is_400_naming_both(
     assert "start (1)" in message and "offset (11)" in message
 
 
-def test_list_time_window_is_inclusive_on_created_at(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_list_time_window_is_inclusive_on_created_at(emulator: Emulator, api: requests.Session) -> None:
     """begin_time/end_time (UTC, YYYYMMDDHHmmss) keep tasks created within the bounds, inclusive."""
     base = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
     ids = {h: emulator.add_task(INSTANCE, created_at=base + timedelta(hours=h, milliseconds=500)) for h in range(5)}
@@ -179,7 +179,7 @@ def test_list_time_window_is_inclusive_on_created_at(emulator: EmulatorHandle, a
     assert [t["id"] for t in only_begin["tasks"]] == [ids[4], ids[3]]
 
 
-def test_list_of_an_instance_without_tasks_is_empty(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_list_of_an_instance_without_tasks_is_empty(emulator: Emulator, api: requests.Session) -> None:
     """A known instance with no tasks lists task_count "0"."""
     emulator.add_instance("empty-inst")
     assert api.get(tasks_url(emulator, "empty-inst")).json() == {"task_count": "0", "tasks": []}
@@ -199,7 +199,7 @@ def test_list_of_an_instance_without_tasks_is_empty(emulator: EmulatorHandle, ap
     ],
 )
 def test_bad_list_parameters_are_400_naming_the_parameter(
-    emulator: EmulatorHandle, api: requests.Session, params: dict[str, str], named: str
+    emulator: Emulator, api: requests.Session, params: dict[str, str], named: str
 ) -> None:
     """An invalid start/offset/limit/begin_time/end_time is 400 DMS.00400062 naming it."""
     emulator.add_instance(INSTANCE)
@@ -208,7 +208,7 @@ def test_bad_list_parameters_are_400_naming_the_parameter(
     assert named in message
 
 
-def test_delete_removes_the_record_with_an_empty_204(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_delete_removes_the_record_with_an_empty_204(emulator: Emulator, api: requests.Session) -> None:
     """DELETE answers 204 without a body; the task is then gone from show and list."""
     keep = emulator.add_task(INSTANCE)
     task_id = emulator.add_task(INSTANCE)
@@ -222,7 +222,7 @@ def test_delete_removes_the_record_with_an_empty_204(emulator: EmulatorHandle, a
 # -- timelines and progress -------------------------------------------------------------------
 
 
-def test_status_and_updated_at_follow_the_timeline(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+def test_status_and_updated_at_follow_the_timeline(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
     """Before the first entry a task is CREATED; then each entry's status, with updated_at moving."""
     emu, clock, api = clocked
     task_id = emu.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 1}, {"status": "SUCCESS", "after": 2.5}])
@@ -241,7 +241,7 @@ def test_status_and_updated_at_follow_the_timeline(clocked: tuple[EmulatorHandle
     assert show()["created_at"] == "2024-01-02T03:04:05.678Z"
 
 
-def test_progress_tracks_the_timeline(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+def test_progress_tracks_the_timeline(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
     """Progress gives percentage and remaining seconds to the terminal entry and one step per entry."""
     emu, clock, api = clocked
     task_id = emu.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 10}])
@@ -263,7 +263,7 @@ def test_progress_tracks_the_timeline(clocked: tuple[EmulatorHandle, ManualClock
     assert body["step_list"][0]["end_time"] == start_ms + 10_000
 
 
-def test_progress_marks_a_failed_step(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+def test_progress_marks_a_failed_step(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
     """A task that reached FAILED reports 100 % with its last step FAILED."""
     emu, clock, api = clocked
     task_id = emu.add_task(
@@ -276,14 +276,14 @@ def test_progress_marks_a_failed_step(clocked: tuple[EmulatorHandle, ManualClock
     assert [(s["name"], s["statue"]) for s in body["step_list"]] == [("restart", "COMPLETED"), ("done", "FAILED")]
 
 
-def test_progress_is_404_for_a_task_without_progress(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_progress_is_404_for_a_task_without_progress(emulator: Emulator, api: requests.Session) -> None:
     """A task created with progress=False has no progress record (404 DMS-style error)."""
     task_id = emulator.add_task(INSTANCE, progress=False)
     status, code, _ = error_of(api.get(tasks_url(emulator, task=task_id) + "/progress"))
     assert (status, code) == (404, "DMS.00404023")
 
 
-def test_set_timeline_changes_a_task_future(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+def test_set_timeline_changes_a_task_future(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
     """Re-timing a task through the handle or the admin API changes what show returns."""
     emu, clock, api = clocked
     task_id = emu.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}])
@@ -301,7 +301,7 @@ def test_set_timeline_changes_a_task_future(clocked: tuple[EmulatorHandle, Manua
         emu.set_timeline(INSTANCE, "f" * 32, [])
 
 
-def test_first_read_timeline_waits_for_the_first_read(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+def test_first_read_timeline_waits_for_the_first_read(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
     """timeline_start="first_read": the timeline runs from the first show, however late it comes."""
     emu, clock, api = clocked
     task_id = emu.add_task(INSTANCE, timeline_start="first_read",
@@ -321,7 +321,7 @@ def test_first_read_timeline_waits_for_the_first_read(clocked: tuple[EmulatorHan
 
 @pytest.mark.parametrize("first_call", ["list", "progress"])
 def test_first_read_timeline_starts_on_a_list_or_progress_read(
-    clocked: tuple[EmulatorHandle, ManualClock, requests.Session], first_call: str
+    clocked: tuple[Emulator, ManualClock, requests.Session], first_call: str
 ) -> None:
     """A list page that holds the task, or its progress, counts as its first read too."""
     emu, clock, api = clocked
@@ -335,7 +335,7 @@ def test_first_read_timeline_starts_on_a_list_or_progress_read(
     assert api.get(tasks_url(emu)).json()["tasks"][0]["status"] == "SUCCESS"
 
 
-def test_first_read_timeline_through_the_admin_api(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+def test_first_read_timeline_through_the_admin_api(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
     """The admin API takes "timeline_start" and refuses any other value naming the field."""
     emu, clock, api = clocked
     admin = f"{emu.url}/_emulator/instances/{INSTANCE}/tasks"
@@ -352,7 +352,7 @@ def test_first_read_timeline_through_the_admin_api(clocked: tuple[EmulatorHandle
 def test_demo_tasks_have_fixed_ids_and_finish_on_schedule() -> None:
     """demo=True seeds fixed ids that succeed at 3 s and fail at 4 s, next to an old finished task."""
     clock = ManualClock()
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, clock=clock, demo=True) as emu:
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, clock=clock, demo=True) as emu:
         with signed_session(clock=clock) as api:
             def statuses() -> dict[str, str]:
                 tasks = api.get(tasks_url(emu, DEMO_INSTANCE_ID)).json()["tasks"]
@@ -368,7 +368,7 @@ def test_demo_tasks_have_fixed_ids_and_finish_on_schedule() -> None:
 # -- faults -----------------------------------------------------------------------------------
 
 
-def test_status_fault_answers_huawei_shaped_error_with_retry_after(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_status_fault_answers_huawei_shaped_error_with_retry_after(emulator: Emulator, api: requests.Session) -> None:
     """A status fault returns that status, a DMS/APIGW error body and Retry-After, then normal answers."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=503, retry_after=2)
@@ -383,7 +383,7 @@ def test_status_fault_answers_huawei_shaped_error_with_retry_after(emulator: Emu
     assert api.get(tasks_url(emulator, task=task_id)).status_code == 200
 
 
-def test_faults_are_fifo_counted_and_filtered_by_operation(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_faults_are_fifo_counted_and_filtered_by_operation(emulator: Emulator, api: requests.Session) -> None:
     """Faults for one operation leave others alone, are served count times in FIFO order, and are counted."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=500, count=2, operation="list")
@@ -396,7 +396,7 @@ def test_faults_are_fifo_counted_and_filtered_by_operation(emulator: EmulatorHan
     assert [entry["fault"] for entry in counts["log"]] == [None, "status", "status", "status", None]
 
 
-def test_faults_are_not_consumed_by_rejected_calls(emulator: EmulatorHandle) -> None:
+def test_faults_are_not_consumed_by_rejected_calls(emulator: Emulator) -> None:
     """An unsigned call is refused with 401 and leaves the queued fault for the next signed call."""
     emulator.add_instance(INSTANCE)
     emulator.add_fault("status", status=500)
@@ -407,7 +407,7 @@ def test_faults_are_not_consumed_by_rejected_calls(emulator: EmulatorHandle) -> 
     assert (counts["rejected"], counts["faults_served"], counts["total"]) == (1, 1, 2)
 
 
-def test_delay_fault_answers_late_but_correctly(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_delay_fault_answers_late_but_correctly(emulator: Emulator, api: requests.Session) -> None:
     """A delay fault sleeps before the normal answer (and can trip a client read timeout)."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("delay", delay=0.3)
@@ -420,7 +420,7 @@ def test_delay_fault_answers_late_but_correctly(emulator: EmulatorHandle, api: r
         api.get(tasks_url(emulator, task=task_id), timeout=(2, 0.2))
 
 
-def test_drop_fault_closes_the_connection_without_a_response(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_drop_fault_closes_the_connection_without_a_response(emulator: Emulator, api: requests.Session) -> None:
     """A drop fault hangs up with nothing sent; the client sees a connection error."""
     emulator.add_instance(INSTANCE)
     emulator.add_fault("drop")
@@ -429,7 +429,7 @@ def test_drop_fault_closes_the_connection_without_a_response(emulator: EmulatorH
     assert api.get(tasks_url(emulator)).status_code == 200
 
 
-def test_malformed_fault_sends_invalid_json(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_malformed_fault_sends_invalid_json(emulator: Emulator, api: requests.Session) -> None:
     """A malformed fault is a 200 whose body is '{not json'."""
     emulator.add_instance(INSTANCE)
     emulator.add_fault("malformed")
@@ -439,7 +439,7 @@ def test_malformed_fault_sends_invalid_json(emulator: EmulatorHandle, api: reque
         response.json()
 
 
-def test_truncated_fault_sends_half_a_document_with_matching_length(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_truncated_fault_sends_half_a_document_with_matching_length(emulator: Emulator, api: requests.Session) -> None:
     """A truncated fault is a complete HTTP 200 whose JSON body stops half way."""
     task_id = emulator.add_task(INSTANCE)
     full = api.get(tasks_url(emulator, task=task_id)).content
@@ -452,7 +452,7 @@ def test_truncated_fault_sends_half_a_document_with_matching_length(emulator: Em
         json.loads(response.content)
 
 
-def test_short_read_fault_promises_more_bytes_than_it_sends(emulator: EmulatorHandle) -> None:
+def test_short_read_fault_promises_more_bytes_than_it_sends(emulator: Emulator) -> None:
     """A short_read fault declares a Content-Length, sends fewer bytes and closes the connection."""
     emulator.add_task(INSTANCE)
     emulator.add_fault("short_read")
@@ -475,7 +475,7 @@ def test_short_read_fault_promises_more_bytes_than_it_sends(emulator: EmulatorHa
         api.get(url)
 
 
-def test_wrong_shape_fault_sends_valid_json_of_the_wrong_shape(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_wrong_shape_fault_sends_valid_json_of_the_wrong_shape(emulator: Emulator, api: requests.Session) -> None:
     """A wrong_shape fault is a 200 with {"tasks": "nope"}."""
     emulator.add_instance(INSTANCE)
     emulator.add_fault("wrong_shape")
@@ -483,7 +483,7 @@ def test_wrong_shape_fault_sends_valid_json_of_the_wrong_shape(emulator: Emulato
     assert (response.status_code, response.json()) == (200, {"tasks": "nope"})
 
 
-def test_faults_queued_through_the_admin_api(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_faults_queued_through_the_admin_api(emulator: Emulator, api: requests.Session) -> None:
     """POST /_emulator/faults queues faults the same way the handle does."""
     emulator.add_instance(INSTANCE)
     response = requests.post(f"{emulator.url}/_emulator/faults", json={"kind": "status", "status": 504, "count": 2})
@@ -498,7 +498,7 @@ def test_faults_queued_through_the_admin_api(emulator: EmulatorHandle, api: requ
     ("ak", "sk", "fragment"),
     [(TEST_AK, "wrong-secret", "signature"), ("AKUNKNOWN00000000000", TEST_SK, "access key")],
 )
-def test_bad_credentials_are_401_apigw_0301(emulator: EmulatorHandle, ak: str, sk: str, fragment: str) -> None:
+def test_bad_credentials_are_401_apigw_0301(emulator: Emulator, ak: str, sk: str, fragment: str) -> None:
     """A wrong secret key or an unknown access key is refused with 401 APIGW.0301 and a request id."""
     emulator.add_instance(INSTANCE)
     with signed_session(ak, sk) as session:
@@ -509,7 +509,7 @@ def test_bad_credentials_are_401_apigw_0301(emulator: EmulatorHandle, ak: str, s
     assert emulator.request_counts()["rejected"] == 1
 
 
-def test_signed_headers_edited_after_signing_is_refused(emulator: EmulatorHandle) -> None:
+def test_signed_headers_edited_after_signing_is_refused(emulator: Emulator) -> None:
     """Dropping host from SignedHeaders after signing breaks the signature: 401 APIGW.0301."""
     emulator.add_instance(INSTANCE)
     url = tasks_url(emulator)
@@ -520,7 +520,7 @@ def test_signed_headers_edited_after_signing_is_refused(emulator: EmulatorHandle
     assert (status, code) == (401, "APIGW.0301") and "signature" in message
 
 
-def test_host_left_unsigned_like_the_go_sdk_is_accepted(emulator: EmulatorHandle) -> None:
+def test_host_left_unsigned_like_the_go_sdk_is_accepted(emulator: Emulator) -> None:
     """A signature over X-Project-Id and X-Sdk-Date only (what the Go SDK signs) is served."""
     emulator.add_instance(INSTANCE)
     url = tasks_url(emulator)
@@ -538,14 +538,14 @@ def test_host_left_unsigned_like_the_go_sdk_is_accepted(emulator: EmulatorHandle
     assert error_of(requests.get(other, headers=headers, timeout=10))[:2] == (401, "APIGW.0301")
 
 
-def test_missing_authorization_is_refused(emulator: EmulatorHandle) -> None:
+def test_missing_authorization_is_refused(emulator: Emulator) -> None:
     """An unsigned call gets 401 APIGW.0301."""
     emulator.add_instance(INSTANCE)
     assert error_of(requests.get(tasks_url(emulator)))[:2] == (401, "APIGW.0301")
 
 
 @pytest.mark.parametrize("skew", [timedelta(minutes=-16), timedelta(minutes=16)])
-def test_skewed_date_is_401_apigw_0303(emulator: EmulatorHandle, skew: timedelta) -> None:
+def test_skewed_date_is_401_apigw_0303(emulator: Emulator, skew: timedelta) -> None:
     """An X-Sdk-Date more than 15 minutes off is refused with APIGW.0303."""
     emulator.add_instance(INSTANCE)
     with signed_session(clock=lambda: datetime.now(timezone.utc) + skew) as session:
@@ -554,7 +554,7 @@ def test_skewed_date_is_401_apigw_0303(emulator: EmulatorHandle, skew: timedelta
 
 def test_security_token_is_required_when_configured() -> None:
     """With a security token configured, calls without it or with another are refused."""
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, security_token="tok+en/with=chars") as emu:
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, security_token="tok+en/with=chars") as emu:
         emu.add_instance(INSTANCE)
         with signed_session(token="tok+en/with=chars") as good:
             assert good.get(tasks_url(emu)).status_code == 200
@@ -566,7 +566,7 @@ def test_security_token_is_required_when_configured() -> None:
 # -- errors -----------------------------------------------------------------------------------
 
 
-def test_another_project_is_403_naming_it(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_another_project_is_403_naming_it(emulator: Emulator, api: requests.Session) -> None:
     """A project id that is not the emulator's gets 403 DMS.00403003 naming that project."""
     emulator.add_instance(INSTANCE)
     status, code, message = error_of(api.get(tasks_url(emulator, project="f" * 32)))
@@ -574,13 +574,13 @@ def test_another_project_is_403_naming_it(emulator: EmulatorHandle, api: request
 
 
 @pytest.mark.parametrize("suffix", ["", "/0123456789abcdef0123456789abcdef", "/0123456789abcdef0123456789abcdef/progress"])
-def test_unknown_instance_is_404_dms_00404022(emulator: EmulatorHandle, api: requests.Session, suffix: str) -> None:
+def test_unknown_instance_is_404_dms_00404022(emulator: Emulator, api: requests.Session, suffix: str) -> None:
     """Every operation on an unknown instance is 404 DMS.00404022."""
     status, code, message = error_of(api.get(tasks_url(emulator, "no-such-instance") + suffix))
     assert (status, code, message) == (404, "DMS.00404022", "The instance does not exist")
 
 
-def test_unknown_task_is_404_dms_00404023(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_unknown_task_is_404_dms_00404023(emulator: Emulator, api: requests.Session) -> None:
     """A well-formed unknown task id is 404 DMS.00404023 for show, progress and delete."""
     emulator.add_instance(INSTANCE)
     url = tasks_url(emulator, task="0" * 32)
@@ -589,7 +589,7 @@ def test_unknown_task_is_404_dms_00404023(emulator: EmulatorHandle, api: request
 
 
 @pytest.mark.parametrize("task_id", ["0123456789ABCDEF0123456789ABCDEF", "abc", "01234567-89ab-cdef-0123-456789abcdef", "g" * 32])
-def test_malformed_task_id_is_400_dms_00400070(emulator: EmulatorHandle, api: requests.Session, task_id: str) -> None:
+def test_malformed_task_id_is_400_dms_00400070(emulator: Emulator, api: requests.Session, task_id: str) -> None:
     """A task id that is not 32 lower-case hex is 400 DMS.00400070."""
     emulator.add_instance(INSTANCE)
     assert error_of(api.get(tasks_url(emulator, task=task_id)))[:2] == (400, "DMS.00400070")
@@ -599,7 +599,7 @@ def test_malformed_task_id_is_400_dms_00400070(emulator: EmulatorHandle, api: re
     ("method", "path"),
     [("GET", "/v2/{p}/instances"), ("POST", "/v2/{p}/instances/i/tasks"), ("PUT", "/v2/{p}/instances/i/tasks/" + "a" * 32), ("GET", "/")],
 )
-def test_unknown_api_is_404_apigw_0101(emulator: EmulatorHandle, api: requests.Session, method: str, path: str) -> None:
+def test_unknown_api_is_404_apigw_0101(emulator: Emulator, api: requests.Session, method: str, path: str) -> None:
     """An unknown path or method is the gateway's 404 APIGW.0101, even before authentication."""
     url = emulator.url + path.format(p=emulator.project_id)
     for session in (api, requests.Session()):
@@ -608,7 +608,7 @@ def test_unknown_api_is_404_apigw_0101(emulator: EmulatorHandle, api: requests.S
         assert message == "The API does not exist or has not been published in the environment"
 
 
-def test_every_response_carries_a_fresh_request_id(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_every_response_carries_a_fresh_request_id(emulator: Emulator, api: requests.Session) -> None:
     """Successes, errors, faults, admin calls and protocol errors all carry a new 32-hex X-Request-Id."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=500, operation="progress")
@@ -635,7 +635,7 @@ def test_every_response_carries_a_fresh_request_id(emulator: EmulatorHandle, api
     assert len(set(ids)) == len(ids)
 
 
-def test_connections_are_kept_alive_and_every_body_has_a_length(emulator: EmulatorHandle) -> None:
+def test_connections_are_kept_alive_and_every_body_has_a_length(emulator: Emulator) -> None:
     """Several calls run over one HTTP/1.1 connection, each response framed by Content-Length."""
     task_id = emulator.add_task(INSTANCE)
     parts = urlsplit(emulator.url)
@@ -661,7 +661,7 @@ def test_connections_are_kept_alive_and_every_body_has_a_length(emulator: Emulat
 # -- load -------------------------------------------------------------------------------------
 
 
-def test_two_hundred_parallel_requests_from_several_clients_all_succeed(emulator: EmulatorHandle) -> None:
+def test_two_hundred_parallel_requests_from_several_clients_all_succeed(emulator: Emulator) -> None:
     """200 concurrent signed calls over 4 sessions all get the right answer."""
     instances = [f"inst-{i}" for i in range(4)]
     tasks = {iid: [emulator.add_task(iid, params={"n": n}) for n in range(5)] for iid in instances}
@@ -694,7 +694,7 @@ def test_two_hundred_parallel_requests_from_several_clients_all_succeed(emulator
 # -- admin API ----------------------------------------------------------------------------------
 
 
-def test_admin_api_seeds_instances_and_tasks(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_admin_api_seeds_instances_and_tasks(emulator: Emulator, api: requests.Session) -> None:
     """POST instances (201) and tasks (201 with a 32-hex id) make them visible to the signed API."""
     admin = f"{emulator.url}/_emulator"
     assert requests.post(f"{admin}/instances", json={"instance_id": "adm-1"}).status_code == 201
@@ -751,7 +751,7 @@ def test_admin_api_seeds_instances_and_tasks(emulator: EmulatorHandle, api: requ
         ("instances/i/busy", {"tasks": [{"name": ""}]}, "tasks[0].name"),
     ],
 )
-def test_admin_rejects_bad_bodies_naming_the_field(emulator: EmulatorHandle, path: str, body: Any, field: str) -> None:
+def test_admin_rejects_bad_bodies_naming_the_field(emulator: Emulator, path: str, body: Any, field: str) -> None:
     """Invalid admin bodies are 400 with the offending field named."""
     response = requests.post(f"{emulator.url}/_emulator/{path}", json=body)
     assert response.status_code == 400
@@ -759,7 +759,7 @@ def test_admin_rejects_bad_bodies_naming_the_field(emulator: EmulatorHandle, pat
     assert emulator.request_counts()["total"] == 0
 
 
-def test_admin_rejects_invalid_json(emulator: EmulatorHandle) -> None:
+def test_admin_rejects_invalid_json(emulator: Emulator) -> None:
     """A body that is not JSON is 400 naming the body."""
     response = requests.post(
         f"{emulator.url}/_emulator/instances/i/tasks", data=b"{oops", headers={"Content-Type": "application/json"}
@@ -767,7 +767,7 @@ def test_admin_rejects_invalid_json(emulator: EmulatorHandle) -> None:
     assert response.status_code == 400 and response.json()["field"] == "body"
 
 
-def test_admin_requests_reports_counters_and_log(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_admin_requests_reports_counters_and_log(emulator: Emulator, api: requests.Session) -> None:
     """GET /_emulator/requests gives totals per operation, rejections, faults and a request log."""
     task_id = emulator.add_task(INSTANCE)
     api.get(tasks_url(emulator, task=task_id), params={"x": "1"})
@@ -784,7 +784,7 @@ def test_admin_requests_reports_counters_and_log(emulator: EmulatorHandle, api: 
     assert body["log"][0]["path"] == f"/v2/{emulator.project_id}/instances/{INSTANCE}/tasks/{task_id}"
 
 
-def test_admin_delete_state_forgets_everything(emulator: EmulatorHandle, api: requests.Session) -> None:
+def test_admin_delete_state_forgets_everything(emulator: Emulator, api: requests.Session) -> None:
     """DELETE /_emulator/state (204) drops instances, tasks, faults and counters."""
     emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=500, operation="show")
@@ -795,7 +795,7 @@ def test_admin_delete_state_forgets_everything(emulator: EmulatorHandle, api: re
     assert emulator.pending_faults() == []
 
 
-def test_admin_timeline_of_unknown_task_is_404(emulator: EmulatorHandle) -> None:
+def test_admin_timeline_of_unknown_task_is_404(emulator: Emulator) -> None:
     """Re-timing a task that does not exist is 404."""
     response = requests.put(f"{emulator.url}/_emulator/instances/i/tasks/{'0' * 32}/timeline", json={"timeline": []})
     assert response.status_code == 404
@@ -816,7 +816,7 @@ def test_admin_api_refuses_non_loopback_clients() -> None:
     address = _non_loopback_address()
     if address is None:
         pytest.skip("no non-loopback IPv4 address on this machine")
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, host="0.0.0.0") as emu:
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, host="0.0.0.0") as emu:
         port = urlsplit(emu.url).port
         remote = requests.get(f"http://{address}:{port}/_emulator/requests", timeout=5)
         assert remote.status_code == 403
@@ -827,8 +827,8 @@ def test_admin_api_refuses_non_loopback_clients() -> None:
 
 
 def test_leaving_the_context_closes_the_port_even_with_idle_connections() -> None:
-    """Exiting run_emulator stops promptly with an idle keep-alive open, and the port refuses calls."""
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT) as emu:
+    """Exiting Emulator stops promptly with an idle keep-alive open, and the port refuses calls."""
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT) as emu:
         emu.add_instance(INSTANCE)
         idle = signed_session()
         assert idle.get(tasks_url(emu)).status_code == 200
@@ -842,7 +842,7 @@ def test_leaving_the_context_closes_the_port_even_with_idle_connections() -> Non
 
 def test_a_pending_delay_does_not_hold_up_shutdown() -> None:
     """Stopping the emulator while a delay fault is sleeping returns quickly."""
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT) as emu:
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT) as emu:
         emu.add_instance(INSTANCE)
         emu.add_fault("delay", delay=30)
         failure: list[BaseException] = []
@@ -865,7 +865,7 @@ def test_a_pending_delay_does_not_hold_up_shutdown() -> None:
     assert failure and isinstance(failure[0], requests.exceptions.ConnectionError)
 
 
-def test_handle_validates_its_arguments(emulator: EmulatorHandle) -> None:
+def test_handle_validates_its_arguments(emulator: Emulator) -> None:
     """Bad task or fault arguments raise ValueError naming the argument."""
     with pytest.raises(ValueError, match=r"timeline\[0\]\.after"):
         emulator.add_task(INSTANCE, timeline=[{"status": "SUCCESS", "after": "later"}])
@@ -878,14 +878,36 @@ def test_handle_validates_its_arguments(emulator: EmulatorHandle) -> None:
     with pytest.raises(ValueError, match="status"):
         emulator.add_fault("status", status=200)
     with pytest.raises(ValueError, match="port"):
-        with run_emulator(ak="a", sk="s", project_id="p", port=70000):
+        with Emulator(ak="a", sk="s", project_id="p", port=70000):
             pass
 
 
-def test_handle_describes_the_running_emulator(emulator: EmulatorHandle) -> None:
+def test_handle_describes_the_running_emulator(emulator: Emulator) -> None:
     """The handle exposes url/endpoint, project id and access key, never the secret."""
-    assert emulator.url == emulator.endpoint and re.fullmatch(r"http://127\.0\.0\.1:\d+", emulator.url)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", emulator.url)
     assert (emulator.project_id, emulator.ak) == (TEST_PROJECT, TEST_AK)
     assert TEST_SK not in repr(emulator)
     task_id = emulator.add_task(INSTANCE, task_id="c" * 32)
     assert task_id == "c" * 32 and emulator.task(INSTANCE, task_id)["status"] == "SUCCESS"  # type: ignore[index]
+
+
+def test_add_task_validates_like_the_admin_api(emulator: Emulator) -> None:
+    """A task refused by the admin API is refused by add_task too, naming the same field."""
+    admin = requests.post(f"{emulator.url}/_emulator/instances/{INSTANCE}/tasks", json={"name": ""}, timeout=5)
+    assert admin.status_code == 400 and "name" in admin.text
+    with pytest.raises(ValueError, match="name"):
+        emulator.add_task(INSTANCE, name="")
+    with pytest.raises(ValueError, match=r"timeline\[0\]\.after"):
+        emulator.add_task(INSTANCE, timeline=[{"status": "SUCCESS", "after": 1e308}])
+    assert emulator.request_counts()["total"] == 0 or emulator.task(INSTANCE, "0" * 32) is None
+
+
+def test_run_emulator_still_works_but_is_deprecated() -> None:
+    """Programs written against the old README keep working, with a DeprecationWarning."""
+    from pulumi_dms_tasks.emulator import run_emulator
+
+    with pytest.warns(DeprecationWarning, match="Emulator"):
+        context = run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT)
+    with context as emu:
+        task_id = emu.add_task(INSTANCE)
+        assert emu.task(INSTANCE, task_id)["status"] == "SUCCESS"  # type: ignore[index]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from pulumi_dms_tasks.auth import AkSkAuth
+from pulumi_dms_tasks._auth import AkSkAuth
 from pulumi_dms_tasks.emulator import DEMO_INSTANCE_ID, DEMO_TASK_FAILS, DEMO_TASK_OLD, DEMO_TASK_SUCCEEDS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from pulumi_dms_tasks.auth import AkSkAuth
-from pulumi_dms_tasks.emulator import EmulatorHandle, run_emulator
+from pulumi_dms_tasks import AkSkAuth
+from pulumi_dms_tasks.emulator import Emulator
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 T0 = datetime(2024, 7, 8, 9, 10, 11, 250000, tzinfo=timezone.utc)
@@ -30,25 +30,25 @@ class ManualClock:
 
 
 @pytest.fixture()
-def clocked() -> Iterator[tuple[EmulatorHandle, ManualClock, requests.Session]]:
+def clocked() -> Iterator[tuple[Emulator, ManualClock, requests.Session]]:
     clock = ManualClock()
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, clock=clock) as emu:
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, clock=clock) as emu:
         with requests.Session() as session:
             session.auth = AkSkAuth(TEST_AK, TEST_SK, clock=clock)
             session.headers["Content-Type"] = "application/json"
             yield emu, clock, session
 
 
-def admin(emu: EmulatorHandle, path: str, body: Any = None, method: str = "POST") -> requests.Response:
+def admin(emu: Emulator, path: str, body: Any = None, method: str = "POST") -> requests.Response:
     return requests.request(method, f"{emu.url}/_emulator/{path}", json=body)
 
 
-def tasks_url(emu: EmulatorHandle, instance: str, task: str | None = None) -> str:
+def tasks_url(emu: Emulator, instance: str, task: str | None = None) -> str:
     base = f"{emu.url}/v2/{emu.project_id}/instances/{instance}/tasks"
     return base if task is None else f"{base}/{task}"
 
 
-def test_instances_get_an_engine_through_the_admin_api(emulator: EmulatorHandle) -> None:
+def test_instances_get_an_engine_through_the_admin_api(emulator: Emulator) -> None:
     """POST instances takes {"instance_id", "engine"}; Kafka is the default; GET lists each engine."""
     assert admin(emulator, "instances", {"instance_id": "rabbit-1", "engine": "rabbitmq"}).json() == {
         "instance_id": "rabbit-1", "engine": "rabbitmq", "created": True}
@@ -69,7 +69,7 @@ def test_instances_get_an_engine_through_the_admin_api(emulator: EmulatorHandle)
 
 
 @pytest.mark.parametrize(("engine", "progress"), [("kafka", True), ("rocketmq", True), ("rabbitmq", False)])
-def test_progress_exists_for_kafka_and_rocketmq_only(emulator: EmulatorHandle, engine: str, progress: bool) -> None:
+def test_progress_exists_for_kafka_and_rocketmq_only(emulator: Emulator, engine: str, progress: bool) -> None:
     """RabbitMQ instances answer the progress path with the gateway's 404 APIGW.0101; the others serve it."""
     emulator.add_instance("inst-e", engine=engine)
     task_id = emulator.add_task("inst-e", timeline=[{"status": "EXECUTING", "after": 0}])
@@ -84,7 +84,7 @@ def test_progress_exists_for_kafka_and_rocketmq_only(emulator: EmulatorHandle, e
     assert emulator.request_counts()["by_operation"]["progress"] == 1
 
 
-def test_a_change_starts_its_task_at_the_admin_call(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+def test_a_change_starts_its_task_at_the_admin_call(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
     """POST changes answers 204 with no body, like the cloud; the task exists from that moment on."""
     emu, clock, api = clocked
     emu.add_instance("inst-c")
@@ -102,7 +102,7 @@ def test_a_change_starts_its_task_at_the_admin_call(clocked: tuple[EmulatorHandl
     assert emu.task("inst-c", custom)["status"] == "FAILED"  # type: ignore[index]
 
 
-def test_busy_keeps_an_instance_busy_with_several_tasks(clocked: tuple[EmulatorHandle, ManualClock, requests.Session]) -> None:
+def test_busy_keeps_an_instance_busy_with_several_tasks(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
     """POST busy starts several tasks at once, each EXECUTING until its own end and final status."""
     emu, clock, api = clocked
     created = admin(emu, "instances/inst-b/busy", {"tasks": [

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from pulumi_dms_tasks.auth import AkSkAuth
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.emulator.server import MAX_BODY_BYTES
+from pulumi_dms_tasks._auth import AkSkAuth
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks.emulator._server import MAX_BODY_BYTES
 
 from tests.conftest import TEST_AK, TEST_SK
 from tests.test_emulator_cli import AK, PROJECT, SK, signed_list, stop, wait_for_url
@@ -29,13 +29,13 @@ REPO = Path(__file__).resolve().parents[1]
 JSON = {"Content-Type": "application/json"}
 
 
-def port_of(emu: EmulatorHandle) -> int:
+def port_of(emu: Emulator) -> int:
     port = urlsplit(emu.url).port
     assert port is not None
     return port
 
 
-def raw_exchange(emu: EmulatorHandle, head: bytes, body: bytes = b"", *, timeout: float = 5) -> tuple[int, dict[str, Any]]:
+def raw_exchange(emu: Emulator, head: bytes, body: bytes = b"", *, timeout: float = 5) -> tuple[int, dict[str, Any]]:
     """Send bytes as they are (no client fixes anything up); return the status and the JSON body."""
     with socket.create_connection(("127.0.0.1", port_of(emu)), timeout=timeout) as sock:
         sock.sendall(head + body)
@@ -45,7 +45,7 @@ def raw_exchange(emu: EmulatorHandle, head: bytes, body: bytes = b"", *, timeout
     return response.status, json.loads(payload) if payload else {}
 
 
-def admin_post(emu: EmulatorHandle, path: str, body: Any, headers: dict[str, str] | None = None) -> requests.Response:
+def admin_post(emu: Emulator, path: str, body: Any, headers: dict[str, str] | None = None) -> requests.Response:
     return requests.post(f"{emu.url}/_emulator/{path}", json=body, headers=headers, timeout=10)
 
 
@@ -53,7 +53,7 @@ def admin_post(emu: EmulatorHandle, path: str, body: Any, headers: dict[str, str
 
 
 @pytest.mark.parametrize("size", [b"-1", b"+10", b"0x10", b"1_0", b"", b"zz", b" "])
-def test_invalid_chunk_sizes_are_400_not_an_unbounded_read(emulator: EmulatorHandle, size: bytes) -> None:
+def test_invalid_chunk_sizes_are_400_not_an_unbounded_read(emulator: Emulator, size: bytes) -> None:
     """A chunk size int() would take (-1, +10, 0x10, 1_0) or garbage is a 400 at once, nothing read further."""
     head = (
         b"POST /_emulator/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -66,7 +66,7 @@ def test_invalid_chunk_sizes_are_400_not_an_unbounded_read(emulator: EmulatorHan
     assert emulator.pending_faults() == []
 
 
-def test_chunked_bodies_over_the_cap_are_413(emulator: EmulatorHandle) -> None:
+def test_chunked_bodies_over_the_cap_are_413(emulator: Emulator) -> None:
     """Many valid chunks adding up to more than 1 MiB are refused with 413 once the cap is passed."""
     chunk = b"10000\r\n" + b"a" * 0x10000 + b"\r\n"
     head = (
@@ -77,7 +77,7 @@ def test_chunked_bodies_over_the_cap_are_413(emulator: EmulatorHandle) -> None:
     assert status == 413
 
 
-def test_a_valid_chunked_admin_body_is_accepted(emulator: EmulatorHandle) -> None:
+def test_a_valid_chunked_admin_body_is_accepted(emulator: Emulator) -> None:
     """Strict parsing still takes well-formed chunks, extensions and trailers."""
     payload = json.dumps({"kind": "drop"}).encode()
     head = (
@@ -99,7 +99,7 @@ def test_a_valid_chunked_admin_body_is_accepted(emulator: EmulatorHandle) -> Non
         ("Transfer-Encoding: gzip\r\n", 501),
     ],
 )
-def test_ambiguous_framing_is_refused_not_a_500(emulator: EmulatorHandle, headers: str, status: int) -> None:
+def test_ambiguous_framing_is_refused_not_a_500(emulator: Emulator, headers: str, status: int) -> None:
     """Lengths that are not one plain decimal number, and unknown or conflicting encodings, are refused."""
     head = (
         "POST /_emulator/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + headers + "\r\n"
@@ -112,7 +112,7 @@ def test_ambiguous_framing_is_refused_not_a_500(emulator: EmulatorHandle, header
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example", "10.0.0.1", "[::2]:80", "a@127.0.0.1"])
-def test_admin_refuses_a_foreign_host_header(emulator: EmulatorHandle, host: str) -> None:
+def test_admin_refuses_a_foreign_host_header(emulator: Emulator, host: str) -> None:
     """A Host that is not a loopback name or address (DNS rebinding) gets 403 naming Host."""
     response = requests.get(
         f"{emulator.url}/_emulator/requests", headers={"Host": host.format(port=port_of(emulator))}, timeout=10
@@ -120,14 +120,14 @@ def test_admin_refuses_a_foreign_host_header(emulator: EmulatorHandle, host: str
     assert response.status_code == 403 and response.json()["field"] == "Host"
 
 
-def test_admin_refuses_a_request_without_host(emulator: EmulatorHandle) -> None:
+def test_admin_refuses_a_request_without_host(emulator: Emulator) -> None:
     """HTTP/1.0 without a Host header cannot reach the admin API."""
     status, body = raw_exchange(emulator, b"GET /_emulator/requests HTTP/1.0\r\n\r\n")
     assert status == 403 and body["field"] == "Host"
 
 
 @pytest.mark.parametrize("host", ["localhost", "localhost:{port}", "127.0.0.1:{port}", "127.0.0.2", "[::1]:{port}", "app.localhost"])
-def test_admin_accepts_loopback_hosts(emulator: EmulatorHandle, host: str) -> None:
+def test_admin_accepts_loopback_hosts(emulator: Emulator, host: str) -> None:
     """Every way of naming this machine works."""
     response = requests.get(
         f"{emulator.url}/_emulator/requests", headers={"Host": host.format(port=port_of(emulator))}, timeout=10
@@ -136,7 +136,7 @@ def test_admin_accepts_loopback_hosts(emulator: EmulatorHandle, host: str) -> No
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "https://evil.example:443", "null", "file://", "http://127.0.0.1.evil.example"])
-def test_admin_refuses_a_foreign_origin(emulator: EmulatorHandle, origin: str) -> None:
+def test_admin_refuses_a_foreign_origin(emulator: Emulator, origin: str) -> None:
     """A browser's cross-site request (it always sends Origin) is 403 and changes nothing."""
     response = admin_post(emulator, "faults", {"kind": "drop"}, headers={"Origin": origin})
     assert response.status_code == 403 and response.json()["field"] == "Origin"
@@ -144,7 +144,7 @@ def test_admin_refuses_a_foreign_origin(emulator: EmulatorHandle, origin: str) -
     assert emulator.pending_faults() == []
 
 
-def test_admin_accepts_a_loopback_origin(emulator: EmulatorHandle) -> None:
+def test_admin_accepts_a_loopback_origin(emulator: Emulator) -> None:
     """A page served from this machine may drive it."""
     response = admin_post(emulator, "faults", {"kind": "drop"}, headers={"Origin": f"http://localhost:{port_of(emulator)}"})
     assert response.status_code == 201
@@ -153,7 +153,7 @@ def test_admin_accepts_a_loopback_origin(emulator: EmulatorHandle) -> None:
 @pytest.mark.parametrize(
     "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp"]
 )
-def test_admin_takes_json_only(emulator: EmulatorHandle, content_type: str | None) -> None:
+def test_admin_takes_json_only(emulator: Emulator, content_type: str | None) -> None:
     """Bodies a form or a no-CORS fetch can send (text/plain, form data, none) are 415."""
     headers = {} if content_type is None else {"Content-Type": content_type}
     response = requests.post(f"{emulator.url}/_emulator/faults", data=b'{"kind": "drop"}', headers=headers, timeout=10)
@@ -163,7 +163,7 @@ def test_admin_takes_json_only(emulator: EmulatorHandle, content_type: str | Non
     assert emulator.pending_faults() == [] and emulator.request_counts()["total"] == 0
 
 
-def test_admin_json_with_a_charset_is_fine(emulator: EmulatorHandle) -> None:
+def test_admin_json_with_a_charset_is_fine(emulator: Emulator) -> None:
     """``application/json; charset=utf-8`` is JSON."""
     response = requests.post(
         f"{emulator.url}/_emulator/faults", data=b'{"kind": "drop"}',
@@ -191,21 +191,21 @@ def test_admin_json_with_a_charset_is_fine(emulator: EmulatorHandle) -> None:
         ("faults", {"kind": "status", "status": 503, "retry_after": "9" * 100}, "retry_after"),
     ],
 )
-def test_admin_refuses_values_it_could_not_serve(emulator: EmulatorHandle, path: str, body: Any, field: str) -> None:
+def test_admin_refuses_values_it_could_not_serve(emulator: Emulator, path: str, body: Any, field: str) -> None:
     """Values that used to give 500s later (date overflow) or break the reply are 400 naming the field."""
     response = admin_post(emulator, path, body)
     assert response.status_code == 400, response.text
     assert response.json()["field"] == field and field in response.json()["error_msg"]
 
 
-def test_admin_refuses_json_nested_too_deeply(emulator: EmulatorHandle) -> None:
+def test_admin_refuses_json_nested_too_deeply(emulator: Emulator) -> None:
     """A small body of deeply nested brackets is a 400, not a RecursionError 500."""
     body = b"[" * 200_000 + b"]" * 200_000
     response = requests.post(f"{emulator.url}/_emulator/instances/i/tasks", data=body, headers=JSON, timeout=10)
     assert response.status_code == 400 and response.json()["field"] == "body"
 
 
-def test_retiming_refuses_an_after_it_could_not_serve(emulator: EmulatorHandle) -> None:
+def test_retiming_refuses_an_after_it_could_not_serve(emulator: Emulator) -> None:
     """PUT .../timeline applies the same limits."""
     task_id = emulator.add_task("i")
     response = requests.put(
@@ -215,7 +215,7 @@ def test_retiming_refuses_an_after_it_could_not_serve(emulator: EmulatorHandle) 
     assert response.status_code == 400 and response.json()["field"] == "timeline[0].after"
 
 
-def test_the_handle_applies_the_same_limits(emulator: EmulatorHandle) -> None:
+def test_the_handle_applies_the_same_limits(emulator: Emulator) -> None:
     """The Python handle refuses the same values with ValueError naming the argument."""
     with pytest.raises(ValueError, match="created_at"):
         emulator.add_task("i", created_at=datetime(9999, 12, 31, tzinfo=timezone.utc))
@@ -225,9 +225,9 @@ def test_the_handle_applies_the_same_limits(emulator: EmulatorHandle) -> None:
         emulator.add_fault("status", status=503, retry_after="1\r\nX: y")
 
 
-def test_the_limits_themselves_are_served(emulator: EmulatorHandle) -> None:
+def test_the_limits_themselves_are_served(emulator: Emulator) -> None:
     """A task at the latest created_at with the longest after answers show, list and progress with 200."""
-    from pulumi_dms_tasks.emulator.specs import MAX_AFTER_SECONDS
+    from pulumi_dms_tasks.emulator._specs import MAX_AFTER_SECONDS
 
     task_id = emulator.add_task(
         "edge",
@@ -247,7 +247,7 @@ def test_the_limits_themselves_are_served(emulator: EmulatorHandle) -> None:
 
 
 @pytest.mark.parametrize("segment", ["a%2Fb", "a%2fb", "a%5Cb", "a%00b", "%2E%2E", "a%zzb", "a%FFb", "a%0Ab"])
-def test_encoded_separators_never_reach_an_instance_id(emulator: EmulatorHandle, segment: str) -> None:
+def test_encoded_separators_never_reach_an_instance_id(emulator: Emulator, segment: str) -> None:
     """An encoded '/', '\\', NUL, dot segment or a malformed escape is the gateway's 404 APIGW.0101."""
     emulator.add_instance("a")
     status, body = raw_exchange(
@@ -263,7 +263,7 @@ def test_encoded_separators_never_reach_an_instance_id(emulator: EmulatorHandle,
 
 
 @pytest.mark.parametrize("segment", ["a%2Fb", "a%5Cb", "%2E%2E", "a%zzb"])
-def test_admin_refuses_encoded_separators(emulator: EmulatorHandle, segment: str) -> None:
+def test_admin_refuses_encoded_separators(emulator: Emulator, segment: str) -> None:
     """The admin API does not create an instance called 'a/b' either."""
     status, body = raw_exchange(
         emulator,
@@ -275,7 +275,7 @@ def test_admin_refuses_encoded_separators(emulator: EmulatorHandle, segment: str
     assert requests.get(f"{emulator.url}/_emulator/instances", timeout=10).json()["instances"] == []
 
 
-def test_ordinary_escapes_still_work(emulator: EmulatorHandle) -> None:
+def test_ordinary_escapes_still_work(emulator: Emulator) -> None:
     """An escaped ':' in an instance id is decoded once, as the gateway does."""
     emulator.add_task("inst:1")
     with requests.Session() as session:

@@ -18,15 +18,15 @@ from huaweicloudsdkkafka.v2 import (
     ShowBackgroundTaskRequest,
 )
 
-from pulumi_dms_tasks.auth import AkSkAuth
-from pulumi_dms_tasks.emulator import EmulatorHandle
+from pulumi_dms_tasks._auth import AkSkAuth
+from pulumi_dms_tasks.emulator import Emulator
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "11111111-2222-3333-4444-555555555555"
 BASE = datetime(2024, 3, 4, 5, 6, 7, 890000, tzinfo=timezone.utc)
 
 
-def make_client(emu: EmulatorHandle, sk: str = TEST_SK) -> KafkaClient:
+def make_client(emu: Emulator, sk: str = TEST_SK) -> KafkaClient:
     config = HttpConfig.get_default_config()
     config.ignore_ssl_verification = True  # plain http; keeps the SDK from looking for a CA bundle
     config.timeout = (5, 10)
@@ -40,18 +40,18 @@ def make_client(emu: EmulatorHandle, sk: str = TEST_SK) -> KafkaClient:
 
 
 @pytest.fixture()
-def client(emulator: EmulatorHandle) -> Iterator[KafkaClient]:
+def client(emulator: Emulator) -> Iterator[KafkaClient]:
     yield make_client(emulator)
 
 
-def raw_show(emu: EmulatorHandle, task_id: str) -> dict:
+def raw_show(emu: Emulator, task_id: str) -> dict:
     with requests.Session() as session:
         session.auth = AkSkAuth(TEST_AK, TEST_SK)
         url = f"{emu.url}/v2/{emu.project_id}/instances/{INSTANCE}/tasks/{task_id}"
         return session.get(url, headers={"Content-Type": "application/json"}).json()
 
 
-def test_show_returns_the_seeded_task_field_for_field(emulator: EmulatorHandle, client: KafkaClient) -> None:
+def test_show_returns_the_seeded_task_field_for_field(emulator: Emulator, client: KafkaClient) -> None:
     """ShowBackgroundTask returns exactly what the wire carries, every field a string."""
     task_id = emulator.add_task(INSTANCE, name="modifyAutoTopic", params={"enable": True}, user_name="alice", created_at=BASE)
     response = client.show_background_task(ShowBackgroundTaskRequest(instance_id=INSTANCE, task_id=task_id))
@@ -64,7 +64,7 @@ def test_show_returns_the_seeded_task_field_for_field(emulator: EmulatorHandle, 
     assert task.created_at == task.updated_at == "2024-03-04T05:06:07.890Z"
 
 
-def test_list_pages_through_all_tasks(emulator: EmulatorHandle, client: KafkaClient) -> None:
+def test_list_pages_through_all_tasks(emulator: Emulator, client: KafkaClient) -> None:
     """ListBackgroundTasks pages with start/limit, newest first, task_count the total."""
     ids = [emulator.add_task(INSTANCE, created_at=BASE + timedelta(seconds=i)) for i in range(15)]
     first = client.list_background_tasks(ListBackgroundTasksRequest(instance_id=INSTANCE, start=1, limit=10))
@@ -75,7 +75,7 @@ def test_list_pages_through_all_tasks(emulator: EmulatorHandle, client: KafkaCli
     assert len(default.tasks) == 10
 
 
-def test_list_filters_on_a_time_window(emulator: EmulatorHandle, client: KafkaClient) -> None:
+def test_list_filters_on_a_time_window(emulator: Emulator, client: KafkaClient) -> None:
     """begin_time/end_time sent by the SDK select tasks created in the window."""
     old = emulator.add_task(INSTANCE, created_at=BASE - timedelta(days=1))
     new = emulator.add_task(INSTANCE, created_at=BASE)
@@ -85,7 +85,7 @@ def test_list_filters_on_a_time_window(emulator: EmulatorHandle, client: KafkaCl
     assert old != new
 
 
-def test_progress_is_readable_by_the_sdk(emulator: EmulatorHandle, client: KafkaClient) -> None:
+def test_progress_is_readable_by_the_sdk(emulator: Emulator, client: KafkaClient) -> None:
     """ShowBackgroundTaskProgress parses percentage, remaining time and steps."""
     task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 600}])
     response = client.show_background_task_progress(ShowBackgroundTaskProgressRequest(instance_id=INSTANCE, task_id=task_id))
@@ -94,7 +94,7 @@ def test_progress_is_readable_by_the_sdk(emulator: EmulatorHandle, client: Kafka
     assert isinstance(response.step_list[0].start_time, int)
 
 
-def test_delete_then_show_is_404(emulator: EmulatorHandle, client: KafkaClient) -> None:
+def test_delete_then_show_is_404(emulator: Emulator, client: KafkaClient) -> None:
     """DeleteBackgroundTask succeeds and the task is then unknown (404 DMS.00404023)."""
     task_id = emulator.add_task(INSTANCE)
     client.delete_background_task(DeleteBackgroundTaskRequest(instance_id=INSTANCE, task_id=task_id))
@@ -103,7 +103,7 @@ def test_delete_then_show_is_404(emulator: EmulatorHandle, client: KafkaClient) 
     assert (caught.value.status_code, caught.value.error_code) == (404, "DMS.00404023")
 
 
-def test_wrong_secret_key_is_401_apigw_0301(emulator: EmulatorHandle) -> None:
+def test_wrong_secret_key_is_401_apigw_0301(emulator: Emulator) -> None:
     """A client with the wrong secret key gets ClientRequestException 401 APIGW.0301 with a request id."""
     emulator.add_instance(INSTANCE)
     with pytest.raises(ClientRequestException) as caught:
@@ -121,7 +121,7 @@ def test_wrong_secret_key_is_401_apigw_0301(emulator: EmulatorHandle) -> None:
     ],
 )
 def test_unknown_ids_raise_client_errors(
-    emulator: EmulatorHandle, client: KafkaClient, instance: str, task_id: str, status: int, code: str
+    emulator: Emulator, client: KafkaClient, instance: str, task_id: str, status: int, code: str
 ) -> None:
     """Unknown instances and tasks are 404s, malformed task ids 400s, with DMS codes."""
     emulator.add_instance(INSTANCE)
@@ -130,7 +130,7 @@ def test_unknown_ids_raise_client_errors(
     assert (caught.value.status_code, caught.value.error_code) == (status, code)
 
 
-def test_server_errors_raise_server_response_exception(emulator: EmulatorHandle, client: KafkaClient) -> None:
+def test_server_errors_raise_server_response_exception(emulator: Emulator, client: KafkaClient) -> None:
     """An injected 503 reaches the SDK as ServerResponseException with the DMS error code."""
     emulator.add_instance(INSTANCE)
     emulator.add_fault("status", status=503)

@@ -20,8 +20,8 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.http.http_config import HttpConfig
 
 from pulumi_dms_tasks import DmsClient
-from pulumi_dms_tasks.auth import AkSkAuth
-from pulumi_dms_tasks.emulator import EmulatorHandle
+from pulumi_dms_tasks import AkSkAuth
+from pulumi_dms_tasks.emulator import Emulator
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "22222222-3333-4444-5555-666666666666"
@@ -38,7 +38,7 @@ def sdk(engine: str) -> Any:
     return importlib.import_module(SDKS[engine][0])
 
 
-def make_client(emu: EmulatorHandle, engine: str, sk: str = TEST_SK) -> Any:
+def make_client(emu: Emulator, engine: str, sk: str = TEST_SK) -> Any:
     config = HttpConfig.get_default_config()
     config.ignore_ssl_verification = True  # plain http; keeps the SDK from looking for a CA bundle
     config.timeout = (5, 10)
@@ -53,20 +53,20 @@ def make_client(emu: EmulatorHandle, engine: str, sk: str = TEST_SK) -> Any:
 
 
 @pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest, emulator: EmulatorHandle) -> str:
+def engine(request: pytest.FixtureRequest, emulator: Emulator) -> str:
     """An emulator instance of each engine."""
     emulator.add_instance(INSTANCE, engine=request.param)
     return str(request.param)
 
 
-def raw_get(emu: EmulatorHandle, path: str) -> requests.Response:
+def raw_get(emu: Emulator, path: str) -> requests.Response:
     with requests.Session() as session:
         session.auth = AkSkAuth(TEST_AK, TEST_SK)
         return session.get(f"{emu.url}/v2/{emu.project_id}/instances/{INSTANCE}{path}",
                            headers={"Content-Type": "application/json"})
 
 
-def test_show_returns_the_seeded_task_field_for_field(emulator: EmulatorHandle, engine: str) -> None:
+def test_show_returns_the_seeded_task_field_for_field(emulator: Emulator, engine: str) -> None:
     """ShowBackgroundTask of each engine's SDK returns exactly what the wire carries."""
     task_id = emulator.add_task(INSTANCE, name="bindInstancePublicIp", params={"public_ip_id": "eip-1"},
                                 user_name="bob", created_at=BASE)
@@ -83,7 +83,7 @@ def test_show_returns_the_seeded_task_field_for_field(emulator: EmulatorHandle, 
         task.id, task.name, task.params, task.status, task.created_at)
 
 
-def test_list_pages_with_start_and_limit(emulator: EmulatorHandle, engine: str) -> None:
+def test_list_pages_with_start_and_limit(emulator: Emulator, engine: str) -> None:
     """ListBackgroundTasks pages with start/limit, newest first, task_count the total, in a time window."""
     ids = [emulator.add_task(INSTANCE, created_at=BASE + timedelta(seconds=i)) for i in range(12)]
     emulator.add_task(INSTANCE, created_at=BASE - timedelta(days=2))  # outside the window below
@@ -97,7 +97,7 @@ def test_list_pages_with_start_and_limit(emulator: EmulatorHandle, engine: str) 
     assert everything.task_count == "13"
 
 
-def test_delete_then_show_is_404(emulator: EmulatorHandle, engine: str) -> None:
+def test_delete_then_show_is_404(emulator: Emulator, engine: str) -> None:
     """DeleteBackgroundTask succeeds, then the task is unknown: 404 DMS.00404023 with a request id."""
     task_id = emulator.add_task(INSTANCE)
     client, module = make_client(emulator, engine), sdk(engine)
@@ -108,7 +108,7 @@ def test_delete_then_show_is_404(emulator: EmulatorHandle, engine: str) -> None:
     assert len(caught.value.request_id) == 32
 
 
-def test_wrong_secret_key_is_401_apigw_0301(emulator: EmulatorHandle, engine: str) -> None:
+def test_wrong_secret_key_is_401_apigw_0301(emulator: Emulator, engine: str) -> None:
     """A client of each engine with the wrong secret key gets 401 APIGW.0301 and the gateway's request id."""
     module = sdk(engine)
     with pytest.raises(ClientRequestException) as caught:
@@ -118,7 +118,7 @@ def test_wrong_secret_key_is_401_apigw_0301(emulator: EmulatorHandle, engine: st
     assert "signature" in caught.value.error_msg and len(caught.value.request_id) == 32
 
 
-def test_unknown_instance_is_404_dms_00404022(emulator: EmulatorHandle, engine: str) -> None:
+def test_unknown_instance_is_404_dms_00404022(emulator: Emulator, engine: str) -> None:
     """An instance the emulator does not know answers 404 DMS.00404022 to each SDK."""
     module = sdk(engine)
     with pytest.raises(ClientRequestException) as caught:
@@ -127,7 +127,7 @@ def test_unknown_instance_is_404_dms_00404022(emulator: EmulatorHandle, engine: 
 
 
 @pytest.mark.parametrize("engine", ["kafka", "rocketmq"], indirect=True)
-def test_progress_where_the_engine_has_it(emulator: EmulatorHandle, engine: str) -> None:
+def test_progress_where_the_engine_has_it(emulator: Emulator, engine: str) -> None:
     """Kafka's and RocketMQ's SDKs read a running task's progress: percentage, time left, steps."""
     task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 600}])
     module = sdk(engine)
@@ -138,7 +138,7 @@ def test_progress_where_the_engine_has_it(emulator: EmulatorHandle, engine: str)
 
 
 @pytest.mark.parametrize("engine", ["rabbitmq"], indirect=True)
-def test_rabbitmq_has_no_progress_api(emulator: EmulatorHandle, engine: str) -> None:
+def test_rabbitmq_has_no_progress_api(emulator: Emulator, engine: str) -> None:
     """A RabbitMQ instance answers the progress path as the gateway answers an unknown path.
 
     Its SDK has no such call; a signed request gets 404 APIGW.0101 with the request id in the body,

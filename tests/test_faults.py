@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from pulumi_dms_tasks.client import DmsClient
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.errors import (
+from pulumi_dms_tasks._client import DmsClient
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._errors import (
     AuthenticationError,
     InvalidResponseError,
     ServerError,
@@ -22,18 +22,18 @@ from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 INSTANCE = "inst-faults-1"
 
 
-def client_for(emulator: EmulatorHandle, **kwargs: Any) -> DmsClient:
+def client_for(emulator: Emulator, **kwargs: Any) -> DmsClient:
     """A client for the emulator with short timeouts; retries as the test says."""
     kwargs.setdefault("read_timeout", 5)
     kwargs.setdefault("connect_timeout", 2)
     return DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, **kwargs)
 
 
-def counts(emulator: EmulatorHandle) -> dict[str, Any]:
+def counts(emulator: Emulator) -> dict[str, Any]:
     return emulator.request_counts()
 
 
-def wait_for_counter(emulator: EmulatorHandle, key: str, value: int, timeout: float = 5.0) -> dict[str, Any]:
+def wait_for_counter(emulator: Emulator, key: str, value: int, timeout: float = 5.0) -> dict[str, Any]:
     """Counters once ``key`` reaches ``value`` (a delayed reply is counted when its delay ends)."""
     end = time.monotonic() + timeout
     while True:
@@ -47,7 +47,7 @@ def wait_for_counter(emulator: EmulatorHandle, key: str, value: int, timeout: fl
 
 
 @pytest.mark.fault_cases(1)
-def test_429_with_retry_after_is_retried_after_the_pause(emulator: EmulatorHandle) -> None:
+def test_429_with_retry_after_is_retried_after_the_pause(emulator: Emulator) -> None:
     """A 429 with Retry-After: 1 is retried about a second later and the call succeeds."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=429, retry_after=1)
@@ -63,7 +63,7 @@ def test_429_with_retry_after_is_retried_after_the_pause(emulator: EmulatorHandl
 
 @pytest.mark.fault_cases(2)
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_a_burst_of_5xx_within_max_retries_then_success(emulator: EmulatorHandle, status: int) -> None:
+def test_a_burst_of_5xx_within_max_retries_then_success(emulator: Emulator, status: int) -> None:
     """Two consecutive 5xx replies are absorbed by max_retries=2: the caller just gets the task."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=status, count=2)
@@ -73,7 +73,7 @@ def test_a_burst_of_5xx_within_max_retries_then_success(emulator: EmulatorHandle
 
 
 @pytest.mark.fault_cases(3)
-def test_exhausted_retries_raise_server_error_with_the_final_status(emulator: EmulatorHandle) -> None:
+def test_exhausted_retries_raise_server_error_with_the_final_status(emulator: Emulator) -> None:
     """500, 502 then 503 with max_retries=2 raises ServerError for the last reply, 503."""
     emulator.add_instance(INSTANCE)
     for status in (500, 502, 503):
@@ -87,7 +87,7 @@ def test_exhausted_retries_raise_server_error_with_the_final_status(emulator: Em
 
 
 @pytest.mark.fault_cases(2)
-def test_dropped_connections_are_retried(emulator: EmulatorHandle) -> None:
+def test_dropped_connections_are_retried(emulator: Emulator) -> None:
     """Two connections closed without a reply are retried; the third attempt answers."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("drop", count=2)
@@ -97,7 +97,7 @@ def test_dropped_connections_are_retried(emulator: EmulatorHandle) -> None:
 
 
 @pytest.mark.fault_cases(1)
-def test_a_reply_slower_than_the_read_timeout_is_retried(emulator: EmulatorHandle) -> None:
+def test_a_reply_slower_than_the_read_timeout_is_retried(emulator: Emulator) -> None:
     """A reply delayed 3 s past a 0.5 s read timeout is abandoned and the retry succeeds at once."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("delay", delay=3)
@@ -112,7 +112,7 @@ def test_a_reply_slower_than_the_read_timeout_is_retried(emulator: EmulatorHandl
 
 
 @pytest.mark.fault_cases(2)
-def test_read_timeouts_exhausting_retries_raise_transport_error_timed_out(emulator: EmulatorHandle) -> None:
+def test_read_timeouts_exhausting_retries_raise_transport_error_timed_out(emulator: Emulator) -> None:
     """Two replies slower than the read timeout with max_retries=1 raise TransportError 'timed out'."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("delay", delay=3, count=2)
@@ -143,7 +143,7 @@ def test_read_timeouts_exhausting_retries_raise_transport_error_timed_out(emulat
         ("truncated", "list", "body is not JSON"),
     ],
 )
-def test_bad_bodies_raise_invalid_response_error(emulator: EmulatorHandle, kind: str, call: str, reason: str) -> None:
+def test_bad_bodies_raise_invalid_response_error(emulator: Emulator, kind: str, call: str, reason: str) -> None:
     """A 200 with a cut, non-JSON or wrong-shaped body raises InvalidResponseError and is not retried."""
     task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 60}])
     emulator.add_fault(kind)
@@ -163,7 +163,7 @@ def test_bad_bodies_raise_invalid_response_error(emulator: EmulatorHandle, kind:
 
 
 @pytest.mark.fault_cases(1)
-def test_short_read_is_a_transport_error_not_retried(emulator: EmulatorHandle) -> None:
+def test_short_read_is_a_transport_error_not_retried(emulator: Emulator) -> None:
     """A body shorter than its Content-Length raises TransportError (IncompleteRead), once.
 
     With urllib3 2.x, requests reads the body after urllib3's Retry has handed over the response,
@@ -180,7 +180,7 @@ def test_short_read_is_a_transport_error_not_retried(emulator: EmulatorHandle) -
     assert counts(emulator)["total"] == 1
 
 
-def test_clock_skew_refusal_is_not_retried(emulator: EmulatorHandle) -> None:
+def test_clock_skew_refusal_is_not_retried(emulator: Emulator) -> None:
     """A request signed 20 minutes in the past gets 401 APIGW.0303 once; retrying cannot help."""
     task_id = emulator.add_task(INSTANCE)
     slow = lambda: datetime.now(timezone.utc) - timedelta(minutes=20)  # noqa: E731
@@ -193,7 +193,7 @@ def test_clock_skew_refusal_is_not_retried(emulator: EmulatorHandle) -> None:
 
 @pytest.mark.fault_cases(1)
 @pytest.mark.parametrize("kind", ["status", "drop"])
-def test_delete_is_never_retried(emulator: EmulatorHandle, kind: str) -> None:
+def test_delete_is_never_retried(emulator: Emulator, kind: str) -> None:
     """A DELETE answered 503 or dropped is tried once, even with max_retries=4, and the task survives."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault(kind, status=503 if kind == "status" else None, operation="delete")
@@ -209,7 +209,7 @@ def test_delete_is_never_retried(emulator: EmulatorHandle, kind: str) -> None:
 
 
 @pytest.mark.fault_cases(1)
-def test_wait_keeps_its_deadline_when_every_reply_is_late(emulator: EmulatorHandle) -> None:
+def test_wait_keeps_its_deadline_when_every_reply_is_late(emulator: Emulator) -> None:
     """A 2 s wait against replies delayed 5 s ends by ~2 s with TaskTimeoutError, not after the replies."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("delay", delay=5, count=50)
@@ -226,7 +226,7 @@ def test_wait_keeps_its_deadline_when_every_reply_is_late(emulator: EmulatorHand
 
 
 @pytest.mark.fault_cases(4)
-def test_wait_rides_out_transient_503s_within_its_deadline(emulator: EmulatorHandle) -> None:
+def test_wait_rides_out_transient_503s_within_its_deadline(emulator: Emulator) -> None:
     """A wait that meets four 503s keeps polling and returns the task once it turns SUCCESS."""
     task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1.0}])
     emulator.add_fault("status", status=503, count=4, operation="show")
@@ -244,7 +244,7 @@ def test_wait_rides_out_transient_503s_within_its_deadline(emulator: EmulatorHan
 
 
 @pytest.mark.fault_cases(1)
-def test_wait_honours_retry_after_without_passing_its_deadline(emulator: EmulatorHandle) -> None:
+def test_wait_honours_retry_after_without_passing_its_deadline(emulator: Emulator) -> None:
     """A 429 asking for 2 s mid-wait delays the next poll by 2 s; the wait still finishes inside 4 s."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=429, retry_after=2, operation="show")

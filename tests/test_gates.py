@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
-from pulumi_dms_tasks.client import DmsClient
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.errors import (
+from pulumi_dms_tasks._client import DmsClient
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._errors import (
     IdleTimeoutError,
     NoMatchingTaskError,
     TaskCancelledError,
     TaskFailedError,
     TaskTimeoutError,
 )
-from pulumi_dms_tasks.matching import json_equal, params_contain
-from pulumi_dms_tasks.waiting import WaitProgress
+from pulumi_dms_tasks._matching import json_equal, params_contain
+from pulumi_dms_tasks._waiting import WaitProgress
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-gates-1"
@@ -29,7 +29,7 @@ BIND = "bindInstancePublicIp"
 
 
 @pytest.fixture()
-def client(emulator: EmulatorHandle) -> Iterator[DmsClient]:
+def client(emulator: Emulator) -> Iterator[DmsClient]:
     with DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0) as c:
         yield c
 
@@ -41,7 +41,7 @@ def later(seconds: float, action: Any) -> threading.Thread:
     return thread
 
 
-def calls(emulator: EmulatorHandle, operation: str) -> int:
+def calls(emulator: Emulator, operation: str) -> int:
     return int(emulator.request_counts()["by_operation"][operation])
 
 
@@ -87,7 +87,7 @@ def test_json_equal_is_symmetric_on_mixed_values() -> None:
 
 
 def test_params_match_ignores_an_older_same_name_task_and_a_newer_task_with_other_params(
-    emulator: EmulatorHandle, client: DmsClient
+    emulator: Emulator, client: DmsClient
 ) -> None:
     """The task my change started: not yesterday's same-name task, not a newer one with other params."""
     now = emulator.now()
@@ -105,7 +105,7 @@ def test_params_match_ignores_an_older_same_name_task_and_a_newer_task_with_othe
     assert client.find_latest_task(INSTANCE, BIND, params_match={"public_ip_id": "eip-1"}).id == mine  # type: ignore[union-attr]
 
 
-def test_find_reads_every_page_of_the_window(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_find_reads_every_page_of_the_window(emulator: Emulator, client: DmsClient) -> None:
     """A match that only the third page holds is found: all pages are read, newest first."""
     now = emulator.now()
     oldest = emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-9"}, created_at=now - timedelta(hours=1))
@@ -117,7 +117,7 @@ def test_find_reads_every_page_of_the_window(emulator: EmulatorHandle, client: D
     assert calls(emulator, "list") - before == 3  # 231 tasks, 100 a page
 
 
-def test_equal_timestamps_the_task_listed_first_wins(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_equal_timestamps_the_task_listed_first_wins(emulator: Emulator, client: DmsClient) -> None:
     """Two matches with the same created_at: the one the API lists first (its newest) is taken."""
     stamp = emulator.now().replace(microsecond=500000)
     first_added = emulator.add_task(INSTANCE, name=BIND, params={"k": 1}, created_at=stamp)
@@ -127,7 +127,7 @@ def test_equal_timestamps_the_task_listed_first_wins(emulator: EmulatorHandle, c
     assert client.find_latest_task(INSTANCE, BIND, params_match={"k": 1}).id == listed[0]  # type: ignore[union-attr]
 
 
-def test_require_latest_task_names_what_was_looked_for(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_require_latest_task_names_what_was_looked_for(emulator: Emulator, client: DmsClient) -> None:
     """No match: NoMatchingTaskError says which name, since and params were looked for."""
     emulator.add_instance(INSTANCE)
     since = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
@@ -141,7 +141,7 @@ def test_require_latest_task_names_what_was_looked_for(emulator: EmulatorHandle,
 # -- waiting for the task a change starts --------------------------------------------------------------
 
 
-def test_wait_for_latest_task_waits_for_the_change_to_start_it(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_wait_for_latest_task_waits_for_the_change_to_start_it(emulator: Emulator, client: DmsClient) -> None:
     """A change made while we wait starts the task; the wait finds it, skips the older ones and follows it."""
     now = emulator.now()
     emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-1"}, created_at=now - timedelta(hours=3))
@@ -160,7 +160,7 @@ def test_wait_for_latest_task_waits_for_the_change_to_start_it(emulator: Emulato
     assert "task" in kinds and events[-1].status == "SUCCESS" and events[-1].task_id == started[0]
 
 
-def test_a_found_task_that_already_succeeded_costs_no_show_call(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_a_found_task_that_already_succeeded_costs_no_show_call(emulator: Emulator, client: DmsClient) -> None:
     """The search's result is the wait's first observation: a finished task needs one list call in all."""
     emulator.start_change(INSTANCE, params={"x": 1}, timeline=[{"status": "SUCCESS", "after": 0}])
     before = emulator.request_counts()["total"]
@@ -168,7 +168,7 @@ def test_a_found_task_that_already_succeeded_costs_no_show_call(emulator: Emulat
     assert task.succeeded and emulator.request_counts()["total"] - before == 1
 
 
-def test_a_found_task_that_fails_fails_the_wait(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_a_found_task_that_fails_fails_the_wait(emulator: Emulator, client: DmsClient) -> None:
     """The task my change started ends FAILED: TaskFailedError with its params."""
     emulator.start_change(INSTANCE, params={"x": 2}, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 0.5}])
     with pytest.raises(TaskFailedError) as info:
@@ -176,7 +176,7 @@ def test_a_found_task_that_fails_fails_the_wait(emulator: EmulatorHandle, client
     assert info.value.status == "FAILED" and '{"x":2}' in str(info.value)
 
 
-def test_no_task_appearing_times_out_naming_what_was_looked_for(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_no_task_appearing_times_out_naming_what_was_looked_for(emulator: Emulator, client: DmsClient) -> None:
     """Nothing matches within the timeout: TaskTimeoutError names the name, since and params looked for."""
     emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-2"})
     since = emulator.now() - timedelta(seconds=30)
@@ -189,7 +189,7 @@ def test_no_task_appearing_times_out_naming_what_was_looked_for(emulator: Emulat
     assert not info.value.cancelled and info.value.polls >= 3
 
 
-def test_the_timeout_covers_the_search_and_the_wait(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_the_timeout_covers_the_search_and_the_wait(emulator: Emulator, client: DmsClient) -> None:
     """One deadline for both phases: a task found late and still running times out at the given timeout."""
     emulator.add_instance(INSTANCE)
     later(0.8, lambda: emulator.start_change(INSTANCE, params={"y": 1}, timeline=[{"status": "EXECUTING", "after": 0}]))
@@ -205,7 +205,7 @@ def test_the_timeout_covers_the_search_and_the_wait(emulator: EmulatorHandle, cl
 # -- the idle gate ---------------------------------------------------------------------------------------
 
 
-def test_wait_for_idle_waits_while_tasks_run_and_lists_them(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_wait_for_idle_waits_while_tasks_run_and_lists_them(emulator: Emulator, client: DmsClient) -> None:
     """Busy with three tasks (one ends FAILED): the gate waits for all, succeeds, and lists each final status."""
     ids = emulator.keep_busy(INSTANCE, [
         {"name": "kafkaConfigModify", "seconds": 0.5},
@@ -226,7 +226,7 @@ def test_wait_for_idle_waits_while_tasks_run_and_lists_them(emulator: EmulatorHa
     assert events[-1].status == "IDLE" and events[-1].running == ()
 
 
-def test_an_idle_instance_passes_at_once(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_an_idle_instance_passes_at_once(emulator: Emulator, client: DmsClient) -> None:
     """No task running: one poll (one list call), nothing waited for."""
     emulator.add_task(INSTANCE, name="done")
     before = calls(emulator, "list")
@@ -234,7 +234,7 @@ def test_an_idle_instance_passes_at_once(emulator: EmulatorHandle, client: DmsCl
     assert result.waited_for == () and result.polls == 1 and calls(emulator, "list") - before == 1
 
 
-def test_a_task_started_during_the_wait_is_waited_for_too(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_a_task_started_during_the_wait_is_waited_for_too(emulator: Emulator, client: DmsClient) -> None:
     """Another change started while the gate waits keeps it waiting, and is listed."""
     first = emulator.keep_busy(INSTANCE, [{"name": "a", "seconds": 0.6}])
     second: list[str] = []
@@ -245,7 +245,7 @@ def test_a_task_started_during_the_wait_is_waited_for_too(emulator: EmulatorHand
     assert {t.id for t in result.waited_for} == {first[0], second[0]}
 
 
-def test_idle_timeout_names_the_running_tasks(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_idle_timeout_names_the_running_tasks(emulator: Emulator, client: DmsClient) -> None:
     """Still busy at the deadline: IdleTimeoutError names each running task's id, name and status."""
     ids = emulator.keep_busy(INSTANCE, [{"name": "resizeInstance", "seconds": 600}, {"name": "kafkaConfigModify", "seconds": 600}])
     with pytest.raises(IdleTimeoutError) as info:
@@ -256,7 +256,7 @@ def test_idle_timeout_names_the_running_tasks(emulator: EmulatorHandle, client: 
     assert {t.id for t in info.value.running} == set(ids) and isinstance(info.value, TaskTimeoutError)
 
 
-def test_idle_wait_stops_within_a_second_when_asked(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_idle_wait_stops_within_a_second_when_asked(emulator: Emulator, client: DmsClient) -> None:
     """stop_event ends the idle wait during its pause: TaskCancelledError naming the running task."""
     (busy,) = emulator.keep_busy(INSTANCE, [{"name": "resizeInstance", "seconds": 600}])
     stop = threading.Event()
@@ -268,7 +268,7 @@ def test_idle_wait_stops_within_a_second_when_asked(emulator: EmulatorHandle, cl
     assert busy in str(info.value) and "to be idle" in str(info.value)
 
 
-def test_idle_gate_follows_a_manual_clock(emulator_manual: tuple[EmulatorHandle, Any]) -> None:
+def test_idle_gate_follows_a_manual_clock(emulator_manual: tuple[Emulator, Any]) -> None:
     """The gate's window is counted on the client's clock (here the emulator's), not the machine's."""
     emu, clock = emulator_manual
     emu.keep_busy(INSTANCE, [{"name": "a", "seconds": 5}])
@@ -282,7 +282,7 @@ def test_idle_gate_follows_a_manual_clock(emulator_manual: tuple[EmulatorHandle,
 # -- RabbitMQ: no progress API, learnt once -------------------------------------------------------------------
 
 
-def test_a_rabbitmq_instance_is_asked_for_progress_once(emulator: EmulatorHandle, client: DmsClient) -> None:
+def test_a_rabbitmq_instance_is_asked_for_progress_once(emulator: Emulator, client: DmsClient) -> None:
     """The first progress call on a RabbitMQ instance gets 404 APIGW.0101; no wait of this client asks again."""
     emulator.add_instance("rabbit-1", engine="rabbitmq")
     timeline = [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1.5}]
@@ -297,8 +297,8 @@ def test_a_rabbitmq_instance_is_asked_for_progress_once(emulator: EmulatorHandle
 
 
 @pytest.fixture()
-def emulator_manual() -> Iterator[tuple[EmulatorHandle, Any]]:
-    from pulumi_dms_tasks.emulator import run_emulator
+def emulator_manual() -> Iterator[tuple[Emulator, Any]]:
+    from pulumi_dms_tasks.emulator import Emulator
 
     class Clock:
         def __init__(self) -> None:
@@ -311,5 +311,5 @@ def emulator_manual() -> Iterator[tuple[EmulatorHandle, Any]]:
             self.now += timedelta(seconds=seconds)
 
     clock = Clock()
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, clock=clock) as emu:
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, clock=clock) as emu:
         yield emu, clock

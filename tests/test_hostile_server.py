@@ -14,11 +14,11 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
-from pulumi_dms_tasks import errors
+from pulumi_dms_tasks import _errors as errors
 from pulumi_dms_tasks._constants import MAX_LIST_PAGES, MAX_PARAMS_CHARS, MAX_RESPONSE_BYTES
-from pulumi_dms_tasks.client import DmsClient
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.errors import (
+from pulumi_dms_tasks._client import DmsClient
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._errors import (
     MAX_ERROR_TEXT_CHARS,
     ApiError,
     DmsError,
@@ -28,7 +28,7 @@ from pulumi_dms_tasks.errors import (
     TaskTimeoutError,
     TransportError,
 )
-from pulumi_dms_tasks.functions import get_background_task
+from pulumi_dms_tasks._functions import get_background_task
 from pulumi_dms_tasks.provider import BackgroundTaskProvider
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 from tests.hostile import HostileServer, Reply, Seen, gzip_bomb, serve, task_body
@@ -166,7 +166,7 @@ def test_a_standalone_call_has_a_total_bound_too() -> None:
         assert isinstance(result, TransportError) and elapsed < 3, (result, elapsed)
 
 
-def test_a_call_cut_at_its_deadline_leaves_the_client_usable(emulator: EmulatorHandle) -> None:
+def test_a_call_cut_at_its_deadline_leaves_the_client_usable(emulator: Emulator) -> None:
     """After a cut-off, pooled connections still serve the next calls, from this thread and others."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("delay", delay=3, operation="show")

@@ -10,12 +10,12 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
-from pulumi_dms_tasks.client import DmsClient
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.errors import ConfigurationError, DmsError, InvalidInputError
-from pulumi_dms_tasks.functions import get_background_task, list_background_tasks
+from pulumi_dms_tasks._client import DmsClient
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._errors import ConfigurationError, DmsError, InvalidInputError
+from pulumi_dms_tasks._functions import get_background_task, list_background_tasks
 from pulumi_dms_tasks.provider import BackgroundTaskProvider, validate_inputs
-from pulumi_dms_tasks.validation import parse_duration, parse_time, validate_endpoint
+from pulumi_dms_tasks._validation import parse_duration, parse_time, validate_endpoint
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-ranges-1"
@@ -39,7 +39,7 @@ BAD_PROPS = [
 
 
 @pytest.fixture()
-def provider(emulator: EmulatorHandle, clean_env: pytest.MonkeyPatch) -> BackgroundTaskProvider:
+def provider(emulator: Emulator, clean_env: pytest.MonkeyPatch) -> BackgroundTaskProvider:
     p = BackgroundTaskProvider()
     p.configure(ConfigureRequest(Config({
         "huaweicloud:accessKey": TEST_AK,
@@ -59,7 +59,7 @@ def _props(extra: dict[str, Any], task_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("extra", "field"), BAD_PROPS)
-def test_check_rejects_what_create_rejects(provider: BackgroundTaskProvider, emulator: EmulatorHandle,
+def test_check_rejects_what_create_rejects(provider: BackgroundTaskProvider, emulator: Emulator,
                                            extra: dict[str, Any], field: str) -> None:
     """check names the field with the valid range; create refuses the same input before any request."""
     task_id = emulator.add_task(INSTANCE, name="bindInstancePublicIp")
@@ -106,7 +106,7 @@ def test_durations_past_the_range_name_the_range(value: Any) -> None:
     assert parse_duration(7 * 24 * 3600, "timeout") == 604800
 
 
-def test_client_and_functions_refuse_the_same_inputs(emulator: EmulatorHandle, clean_env: pytest.MonkeyPatch) -> None:
+def test_client_and_functions_refuse_the_same_inputs(emulator: Emulator, clean_env: pytest.MonkeyPatch) -> None:
     """DmsClient methods and the functions refuse them with InvalidInputError too, before any request."""
     clean_env.setenv("HW_ACCESS_KEY", TEST_AK)
     clean_env.setenv("HW_SECRET_KEY", TEST_SK)

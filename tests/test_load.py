@@ -5,21 +5,21 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pulumi_dms_tasks.client import DmsClient
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.models import Task
+from pulumi_dms_tasks._client import DmsClient
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._models import Task
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 STATUSES = ["SUCCESS", "FAILED", "CANCELLED", "EXECUTING", "CREATED"]
 
 
-def client_for(emulator: EmulatorHandle, **kwargs: Any) -> DmsClient:
+def client_for(emulator: Emulator, **kwargs: Any) -> DmsClient:
     """A client for the emulator; no retries, so a lost request cannot be hidden by a retry."""
     return DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={},
                      max_retries=0, read_timeout=30, **kwargs)
 
 
-def seed(emulator: EmulatorHandle, instances: int, per_instance: int) -> dict[tuple[str, str], dict[str, Any]]:
+def seed(emulator: Emulator, instances: int, per_instance: int) -> dict[tuple[str, str], dict[str, Any]]:
     """Tasks with distinct names, params and statuses; returns what each should look like."""
     expected = {}
     for i in range(instances):
@@ -42,7 +42,7 @@ def matches(task: Task, instance_id: str, task_id: str, want: dict[str, Any]) ->
     )
 
 
-def test_two_hundred_concurrent_calls_through_one_client(emulator: EmulatorHandle) -> None:
+def test_two_hundred_concurrent_calls_through_one_client(emulator: Emulator) -> None:
     """200 show_task calls from 32 threads sharing one client all return the right task; 200 reach the server."""
     expected = seed(emulator, instances=4, per_instance=10)
     keys = list(expected)
@@ -60,7 +60,7 @@ def test_two_hundred_concurrent_calls_through_one_client(emulator: EmulatorHandl
     assert all(entry["status"] == 200 for entry in counts["log"])
 
 
-def test_two_hundred_concurrent_calls_from_several_clients(emulator: EmulatorHandle) -> None:
+def test_two_hundred_concurrent_calls_from_several_clients(emulator: Emulator) -> None:
     """200 mixed show/list/progress calls over 5 clients at once are all answered correctly; none lost."""
     expected = seed(emulator, instances=5, per_instance=6)
     keys = list(expected)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from pulumi_dms_tasks.models import Task, TaskList, TaskProgress, TaskStatus, format_api_timestamp
+from pulumi_dms_tasks._models import Task, TaskList, TaskProgress, TaskStatus, format_api_timestamp
 
 DOCUMENTED = ["CREATED", "EXECUTING", "SUCCESS", "FAILED", "DELETED", "CANCELLED"]
 

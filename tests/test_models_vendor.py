@@ -18,7 +18,7 @@ from huaweicloudsdkkafka.v2 import KafkaClient
 from huaweicloudsdkrabbitmq.v2 import RabbitMQClient
 from huaweicloudsdkrocketmq.v2 import RocketMQClient
 
-from pulumi_dms_tasks.models import Task, TaskList, TaskProgress
+from pulumi_dms_tasks._models import Task, TaskList, TaskProgress
 
 # One client class per DMS engine; the same task models in each SDK.
 SDK_CLIENTS: dict[str, Any] = {"kafka": KafkaClient, "rabbitmq": RabbitMQClient, "rocketmq": RocketMQClient}

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from pulumi_dms_tasks import DmsClient
-from pulumi_dms_tasks.auth import AkSkAuth
-from pulumi_dms_tasks.emulator import EmulatorHandle
+from pulumi_dms_tasks._auth import AkSkAuth
+from pulumi_dms_tasks.emulator import Emulator
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 from tests.one_name_server import OneNameServer, run_one_name_server
 
@@ -50,7 +50,7 @@ def test_client_pages_through_every_task_on_a_one_name_server(one_name: OneNameS
     assert [q[one_name.honours] for q in one_name.queries] == ["1", "8", "15", "22"]
 
 
-def test_client_sends_both_names_with_the_same_value(emulator: EmulatorHandle) -> None:
+def test_client_sends_both_names_with_the_same_value(emulator: Emulator) -> None:
     """On the emulator (both names honoured, disagreeing values refused) paging still covers all."""
     base = datetime.now(timezone.utc) - timedelta(hours=1)
     seeded = [emulator.add_task(INSTANCE, created_at=base + timedelta(seconds=i)) for i in range(12)]

@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import example, given, settings, strategies as st
 from requests.structures import CaseInsensitiveDict
 
-from pulumi_dms_tasks.client import DmsClient, _api_error, _Reply, parse_body
-from pulumi_dms_tasks.errors import ApiError, InvalidResponseError
-from pulumi_dms_tasks.models import TaskList, TaskProgress
+from pulumi_dms_tasks._client import DmsClient, _api_error, _Reply, parse_body
+from pulumi_dms_tasks._errors import ApiError, InvalidResponseError
+from pulumi_dms_tasks._models import TaskList, TaskProgress
 
 PROPS = settings(database=None, max_examples=300, deadline=None)
 CONTEXT = {"instance_id": "inst-1", "task_id": "t-1"}

@@ -9,7 +9,7 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
-from pulumi_dms_tasks.errors import ConfigurationError, InvalidInputError, TaskFailedError, TaskTimeoutError
+from pulumi_dms_tasks._errors import ConfigurationError, InvalidInputError, TaskFailedError, TaskTimeoutError
 from pulumi_dms_tasks.provider import UNKNOWN, BackgroundTaskProvider, parse_resource_id
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
@@ -94,7 +94,7 @@ def test_create_by_name_picks_newest(provider, emulator) -> None:
 
 def test_create_unknown_task_not_found(provider, emulator) -> None:
     """An unknown task id ends in NotFoundError after the short 404 tolerance."""
-    from pulumi_dms_tasks.errors import NotFoundError
+    from pulumi_dms_tasks._errors import NotFoundError
 
     emulator.add_instance("inst-p")
     with pytest.raises(NotFoundError) as info:

@@ -12,7 +12,7 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 from pulumi.output import UNKNOWN as UNKNOWN_VALUE
 
-from pulumi_dms_tasks.errors import IdleTimeoutError, InvalidInputError, NoMatchingTaskError, TaskCancelledError
+from pulumi_dms_tasks._errors import IdleTimeoutError, InvalidInputError, NoMatchingTaskError, TaskCancelledError
 from pulumi_dms_tasks.provider import UNKNOWN, BackgroundTaskProvider, InstanceIdleProvider
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
@@ -174,7 +174,7 @@ def test_idle_create_times_out_naming_the_resource_and_running_tasks(idle, emula
 
 def test_idle_create_is_cancelled_by_the_stop_event(idle, emulator, monkeypatch) -> None:
     """The provider host's stop event ends an idle wait within a second, naming the resource and reason."""
-    from pulumi_dms_tasks import cancellation
+    from pulumi_dms_tasks import _cancellation as cancellation
 
     emulator.keep_busy(INSTANCE, [{"name": "resizeInstance", "seconds": 600}])
     stop = threading.Event()

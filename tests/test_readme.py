@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_client_snippet_runs_against_the_emulator() -> None:
     """The client example (emulator + DmsClient) prints what its comments say."""
     text = (ROOT / "README.md").read_text()
-    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "run_emulator" in b and "DmsClient" in b)
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "Emulator" in b and "DmsClient" in b)
     done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

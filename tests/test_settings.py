@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from pulumi_dms_tasks.client import DmsClient
-from pulumi_dms_tasks.emulator import EmulatorHandle
-from pulumi_dms_tasks.errors import ConfigurationError, InvalidInputError
-from pulumi_dms_tasks.settings import ClientSettings, default_endpoint, resolve_settings
+from pulumi_dms_tasks._client import DmsClient
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._errors import ConfigurationError, InvalidInputError
+from pulumi_dms_tasks._settings import ClientSettings, default_endpoint, resolve_settings
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 BASE_ENV = {"HW_PROJECT_ID": "proj-env", "HW_REGION_NAME": "cn-north-4", "HW_ACCESS_KEY": "AK-HW", "HW_SECRET_KEY": "SK-HW"}
@@ -246,7 +246,7 @@ def test_settings_refuse_to_be_pickled() -> None:
 # -- end to end ------------------------------------------------------------------------------------------
 
 
-def test_settings_from_the_environment_reach_the_emulator(emulator: EmulatorHandle) -> None:
+def test_settings_from_the_environment_reach_the_emulator(emulator: Emulator) -> None:
     """A client configured only through HW_* variables in env= signs correctly and reads a task."""
     task_id = emulator.add_task("inst-settings")
     env = {"HW_DMS_ENDPOINT": emulator.url + "/", "HW_PROJECT_ID": TEST_PROJECT,
@@ -256,7 +256,7 @@ def test_settings_from_the_environment_reach_the_emulator(emulator: EmulatorHand
         assert client.show_task("inst-settings", task_id).id == task_id
 
 
-def test_settings_from_stack_config_reach_the_emulator(emulator: EmulatorHandle) -> None:
+def test_settings_from_stack_config_reach_the_emulator(emulator: Emulator) -> None:
     """A client configured only through huaweicloud:* stack config signs correctly and reads a task."""
     task_id = emulator.add_task("inst-settings")
     cfg = config_of({"huaweicloud:endpoints": json.dumps({"dms": emulator.url}), "huaweicloud:projectId": TEST_PROJECT,
@@ -267,7 +267,7 @@ def test_settings_from_stack_config_reach_the_emulator(emulator: EmulatorHandle)
     assert emulator.request_counts()["rejected"] == 0
 
 
-def test_explicit_settings_object_is_used_as_given(emulator: EmulatorHandle) -> None:
+def test_explicit_settings_object_is_used_as_given(emulator: Emulator) -> None:
     """DmsClient(settings=ClientSettings(...)) uses those settings and reads nothing else."""
     task_id = emulator.add_task("inst-settings")
     s = ClientSettings(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, max_retries=0)

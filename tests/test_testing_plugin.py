@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 from pulumi_dms_tasks import DmsClient, get_background_task
-from pulumi_dms_tasks.emulator import EmulatorHandle
+from pulumi_dms_tasks.emulator import Emulator
 
 pytest_plugins = ["pulumi_dms_tasks.testing"]
 
 
-def test_fixture_points_the_environment_at_a_fresh_emulator(dms_emulator: EmulatorHandle) -> None:
+def test_fixture_points_the_environment_at_a_fresh_emulator(dms_emulator: Emulator) -> None:
     """With the fixture, a DmsClient() and the functions need no configuration at all."""
     tid = dms_emulator.add_task("inst-plugin", name="modifyAutoTopic", params={"auto": True})
     assert os.environ["HW_DMS_ENDPOINT"] == dms_emulator.url
@@ -23,7 +23,7 @@ def test_fixture_points_the_environment_at_a_fresh_emulator(dms_emulator: Emulat
 
 
 
-def test_readme_plugin_example(dms_emulator: EmulatorHandle) -> None:
+def test_readme_plugin_example(dms_emulator: Emulator) -> None:
     """The README's plugin example passes as written."""
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "pulumi_dms_tasks.testing" in b)

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from pulumi_dms_tasks.errors import (
+from pulumi_dms_tasks._errors import (
     AuthenticationError,
     TaskCancelledError,
     InvalidInputError,
@@ -19,8 +19,8 @@ from pulumi_dms_tasks.errors import (
     TaskTimeoutError,
     TransportError,
 )
-from pulumi_dms_tasks.models import Task, TaskProgress
-from pulumi_dms_tasks.waiting import (
+from pulumi_dms_tasks._models import Task, TaskProgress
+from pulumi_dms_tasks._waiting import (
     Acceptor,
     Action,
     Outcome,
@@ -218,7 +218,7 @@ def test_unknown_status_keeps_polling_and_logs_once(caplog: pytest.LogCaptureFix
     """An undocumented status is not terminal and is logged once."""
     ft = FakeTime()
     fetch = scripted(ft, [(0, "PAUSED"), (5, "SUCCESS")])
-    with caplog.at_level("WARNING", logger="pulumi_dms_tasks.waiting"):
+    with caplog.at_level("WARNING", logger="pulumi_dms_tasks._waiting"):
         run(ft, fetch, WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1))
     assert sum("PAUSED" in r.getMessage() for r in caplog.records) == 1
 

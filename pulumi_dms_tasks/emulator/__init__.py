@@ -4,7 +4,7 @@ It is a real HTTP/1.1 server on loopback that speaks the cloud's wire contract, 
 the vendor SDK (``huaweicloudsdkkafka.v2.KafkaClient``) talk to it unchanged:
 
 * cloud API, every call signed with ``SDK-HMAC-SHA256`` (checked by
-  :func:`pulumi_dms_tasks.auth.verify_request`):
+  :func:`pulumi_dms_tasks.emulator._verify.verify_request`):
   ``GET/DELETE /v2/{project_id}/instances/{instance_id}/tasks/{task_id}``,
   ``GET /v2/{project_id}/instances/{instance_id}/tasks?start=&limit=&begin_time=&end_time=``,
   ``GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress``;
@@ -26,7 +26,7 @@ not 32 lower-case hex); 400 ``DMS.00400062`` (bad list parameter). Injected faul
 
 Usage::
 
-    with run_emulator(ak="AK", sk="SK", project_id="p") as emu:
+    with Emulator(ak="AK", sk="SK", project_id="p") as emu:
         task_id = emu.add_task("inst-1", timeline=[{"status": "EXECUTING", "after": 0},
                                                    {"status": "SUCCESS", "after": 2.5}])
         emu.add_fault("status", status=503, count=2)
@@ -38,7 +38,7 @@ Or from a shell: ``DMS_EMULATOR_SK=SK python -m pulumi_dms_tasks.emulator --port
 
 from __future__ import annotations
 
-from .demo import (
+from ._demo import (
     DEMO_INSTANCE_ID,
     DEMO_INSTANCE_ID_2,
     DEMO_TASK_CANCELLED,
@@ -47,8 +47,8 @@ from .demo import (
     DEMO_TASK_SLOW,
     DEMO_TASK_SUCCEEDS,
 )
-from .faults import FAULT_KINDS, OPERATIONS
-from .runner import Emulator, EmulatorHandle, run_emulator
+from ._faults import FAULT_KINDS, OPERATIONS
+from ._runner import Emulator, run_emulator
 
 __all__ = [
     "DEMO_INSTANCE_ID",
@@ -61,6 +61,5 @@ __all__ = [
     "FAULT_KINDS",
     "OPERATIONS",
     "Emulator",
-    "EmulatorHandle",
     "run_emulator",
 ]

@@ -6,7 +6,7 @@ variable, or ``--sk SK`` (visible to every user through ``ps``: avoid it outside
 Prints exactly one line on stdout, ``DMS emulator listening on http://HOST:PORT``, once it accepts
 connections; stops cleanly (exit 0) on SIGTERM or Ctrl-C. Bad flags exit 2 naming the flag.
 ``--tasks FILE`` seeds ``{"instances": {"<instance_id>": [<task spec>, ...]}}`` (the admin API's
-task bodies). ``--demo`` seeds fixed demo tasks (see :mod:`pulumi_dms_tasks.emulator.demo`) and
+task bodies). ``--demo`` seeds fixed demo tasks (see :mod:`pulumi_dms_tasks.emulator._demo`) and
 lists them on stderr. The secret key is never printed.
 """
 
@@ -21,9 +21,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .demo import describe_demo
-from .runner import Emulator
-from .specs import SpecError, TaskSpec, parse_instances_file
+from ._demo import describe_demo
+from ._runner import Emulator
+from ._specs import SpecError, TaskSpec, parse_instances_file
 
 SK_ENV = "DMS_EMULATOR_SK"
 
@@ -121,15 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     try:
-        handle = emulator.start()
+        emulator.start()
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     try:
-        for instance_id, specs in seeds.items():
-            emulator.store.add_instance(instance_id)
-            for spec in specs:
-                emulator.store.add_task(instance_id, spec)
+        emulator.seed(seeds)
     except SpecError as exc:
         emulator.stop()
         parser.error(f"argument --tasks: {args.tasks}: {exc}")
@@ -137,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in describe_demo():
             print(line, file=sys.stderr)
         sys.stderr.flush()
-    print(f"DMS emulator listening on {handle.url}", flush=True)
+    print(f"DMS emulator listening on {emulator.url}", flush=True)
     try:
         # A timed wait keeps the main thread responsive to signals on every platform.
         while not stop.wait(0.5):

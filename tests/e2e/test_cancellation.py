@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_dms_tasks.emulator import EmulatorHandle
+from pulumi_dms_tasks.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("cancel_driver.py")
@@ -90,7 +90,7 @@ def _wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def
 class Up:
     """A running `pulumi up` and the processes it started."""
 
-    def __init__(self, proc: subprocess.Popen[str], emulator: EmulatorHandle) -> None:
+    def __init__(self, proc: subprocess.Popen[str], emulator: Emulator) -> None:
         self.proc = proc
         # Wait until the provider polls: the create is in its wait loop.
         assert _wait_for(lambda: emulator.request_counts()["by_operation"]["show"] >= 2 or proc.poll() is not None, 120), \
@@ -120,11 +120,11 @@ def started(pulumi_cli: Path) -> Iterator[list[Up]]:
             run.proc.communicate()
 
 
-def _polls(emulator: EmulatorHandle) -> int:
+def _polls(emulator: Emulator) -> int:
     return int(emulator.request_counts()["by_operation"]["show"])
 
 
-def _recovers(state_dir: Path, emulator: EmulatorHandle, task_id: str) -> None:
+def _recovers(state_dir: Path, emulator: Emulator, task_id: str) -> None:
     """The README's commands clear what the interruption left, and the next `up` succeeds cleanly."""
     recovered = run_driver("recover", state_dir)
     assert "RECOVERED 0" in recovered, recovered
@@ -141,7 +141,7 @@ def _recovers(state_dir: Path, emulator: EmulatorHandle, task_id: str) -> None:
 
 
 def test_ctrl_c_twice_stops_the_wait_and_names_the_resource_and_task(
-    emulator: EmulatorHandle, tmp_path: Path, started: list[Up]
+    emulator: Emulator, tmp_path: Path, started: list[Up]
 ) -> None:
     """Ctrl-C, then Ctrl-C again as the CLI asks: the wait stops at once with a cancelled error naming
     the resource and the task, no provider is left, and the README's commands recover the stack.
@@ -170,7 +170,7 @@ def test_ctrl_c_twice_stops_the_wait_and_names_the_resource_and_task(
 
 
 def test_interrupted_automation_script_leaves_no_provider_polling(
-    emulator: EmulatorHandle, tmp_path: Path, started: list[Up]
+    emulator: Emulator, tmp_path: Path, started: list[Up]
 ) -> None:
     """Ctrl-C of an Automation API script (SIGINT to its whole group) orphans the CLI's provider: it
     stops polling and exits within seconds; the README's commands unlock and clean the stack."""
@@ -188,7 +188,7 @@ def test_interrupted_automation_script_leaves_no_provider_polling(
     _recovers(state, emulator, task_id)
 
 
-def test_killed_cli_leaves_no_provider_polling(emulator: EmulatorHandle, tmp_path: Path, started: list[Up]) -> None:
+def test_killed_cli_leaves_no_provider_polling(emulator: Emulator, tmp_path: Path, started: list[Up]) -> None:
     """SIGKILL of the CLI (CI job cancelled, OOM): the provider notices within seconds and exits."""
     task_id = emulator.add_task(INSTANCE, timeline=RUNNING)
     state = tmp_path / "pulumi"

@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from pulumi_dms_tasks import DmsClient
-from pulumi_dms_tasks.auth import AkSkAuth
-from pulumi_dms_tasks.emulator import EmulatorHandle, run_emulator
+from pulumi_dms_tasks._auth import AkSkAuth
+from pulumi_dms_tasks.emulator import Emulator
 from tests.peers.build import Peer, PeerUnavailable, build_go, build_java
 
 AK = "AKSDKPEERS0000000001"
@@ -33,7 +33,7 @@ REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 @pytest.fixture(scope="module")
 def world() -> Iterator[dict[str, Any]]:
     """One emulator with 15 tasks: 12 old ones, one to show, one running, one not started yet."""
-    with run_emulator(ak=AK, sk=SK, project_id=PROJECT) as emu:
+    with Emulator(ak=AK, sk=SK, project_id=PROJECT) as emu:
         base = datetime.now(timezone.utc) - timedelta(hours=2)
         for i in range(12):
             emu.add_task(INSTANCE, name="changeRetentionPolicy", created_at=base + timedelta(minutes=i))
@@ -61,7 +61,7 @@ def _peer(build: Any) -> Peer:
 
 
 def _run(world: dict[str, Any], peer: Peer) -> dict[str, Any]:
-    emu: EmulatorHandle = world["emu"]
+    emu: Emulator = world["emu"]
     before = emu.request_counts()
     result = peer.run(world["plan"])
     after = emu.request_counts()
@@ -79,7 +79,7 @@ def java_result(world: dict[str, Any]) -> dict[str, Any]:
     return _run(world, _peer(build_java))
 
 
-def _wire_task(emu: EmulatorHandle, task_id: str) -> dict[str, str]:
+def _wire_task(emu: Emulator, task_id: str) -> dict[str, str]:
     with requests.Session() as session:
         session.auth = AkSkAuth(AK, SK)
         url = f"{emu.url}/v2/{PROJECT}/instances/{INSTANCE}/tasks/{task_id}"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import stackrun
 
-from pulumi_dms_tasks.emulator import run_emulator
+from pulumi_dms_tasks.emulator import Emulator
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 TOKEN = "temporary-token/+=Secret-0123456789"
@@ -61,7 +61,7 @@ def _run_everything(stack: stackrun.DirectoryStack, emu: Any) -> str:
 
 @pytest.fixture()
 def token_emulator():
-    with run_emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, security_token=TOKEN) as emu:
+    with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, security_token=TOKEN) as emu:
         yield emu
 
 
@@ -74,7 +74,7 @@ def test_config_credentials_show_only_as_the_default_providers_config(make_proje
         secret=("huaweicloud:secretKey", "huaweicloud:securityToken"),
     )
     printed = _run_everything(stack, token_emulator)
-    assert "pulumi_dms_tasks.client DEBUG GET" in printed  # our logs were on, and shown
+    assert "pulumi_dms_tasks._client DEBUG GET" in printed  # our logs were on, and shown
     assert TEST_SK not in printed and TOKEN not in printed
 
     plain = stack.export()

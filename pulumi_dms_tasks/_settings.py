@@ -32,8 +32,8 @@ from ._constants import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_READ_TIMEOUT,
 )
-from .errors import ConfigurationError, InvalidInputError
-from .validation import (
+from ._errors import ConfigurationError, InvalidInputError
+from ._validation import (
     parse_duration,
     validate_bool,
     validate_endpoint,

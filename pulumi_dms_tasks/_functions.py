@@ -15,12 +15,12 @@ import pulumi
 from pulumi.runtime.config import get_config
 
 from ._constants import DEFAULT_IDLE_WINDOW, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
-from .client import DmsClient
-from .errors import InvalidInputError
-from .matching import params_contain
-from .models import PENDING_STATUSES, Task, format_api_timestamp
-from .outputs import task_outputs
-from .validation import parse_duration, parse_time, validate_id, validate_params_match, validate_task_name
+from ._client import DmsClient
+from ._errors import InvalidInputError
+from ._matching import params_contain
+from ._models import PENDING_STATUSES, Task, format_api_timestamp
+from ._outputs import task_outputs
+from ._validation import parse_duration, parse_time, validate_id, validate_params_match, validate_task_name
 
 __all__ = [
     "GetBackgroundTaskResult",
@@ -101,10 +101,9 @@ def get_background_task(
     """Look a task up by id, or the newest task named ``task_name`` (since, params); wait for it if ``wait``.
 
     By name, ``wait`` also waits for a matching task to appear. One ``timeout`` covers the lookup
-    and the wait. Raises :class:`~pulumi_dms_tasks.errors.NotFoundError` (no such task id),
-    :class:`~pulumi_dms_tasks.errors.NoMatchingTaskError` (no task of that name, without
-    ``wait``) and, with ``wait``, :class:`~pulumi_dms_tasks.errors.TaskFailedError` /
-    ``TaskTimeoutError``.
+    and the wait. Raises :class:`~pulumi_dms_tasks.NotFoundError` (no such task id),
+    :class:`~pulumi_dms_tasks.NoMatchingTaskError` (no task of that name, without ``wait``)
+    and, with ``wait``, :class:`~pulumi_dms_tasks.TaskFailedError` / ``TaskTimeoutError``.
     """
     validate_id(instance_id, "instance_id")
     if (task_id is None) == (task_name is None):

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .._constants import API_TIME_FORMAT, LIST_PAGE_LIMIT
-from .specs import TASK_ID_PATTERN
-from .state import Store
-from .wire import (
+from ._specs import TASK_ID_PATTERN
+from ._state import Store
+from ._wire import (
     INSTANCE_NOT_FOUND,
     INVALID_PARAMETER,
     INVALID_TASK_ID,

@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .specs import SpecError
+from ._specs import SpecError
 
 __all__ = [
     "FAULT_KINDS",

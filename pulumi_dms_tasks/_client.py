@@ -4,7 +4,7 @@
     task = client.wait_for_task(instance_id, task_id, timeout="20m")
 
 Arguments are validated before any request. Transport retries live in the session's urllib3
-``Retry`` (GET only); responses are mapped to the errors in :mod:`pulumi_dms_tasks.errors`.
+``Retry`` (GET only); responses are mapped to the errors in :mod:`pulumi_dms_tasks._errors`.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from ._constants import (
     MAX_RESPONSE_BYTES,
 )
 from ._version import __version__
-from .auth import AkSkAuth
-from .errors import (
+from ._auth import AkSkAuth
+from ._errors import (
     ApiError,
     InvalidInputError,
     IdleTimeoutError,
@@ -54,12 +54,12 @@ from .errors import (
     api_error_for_status,
     clip_text,
 )
-from .matching import params_contain
-from .models import PENDING_STATUSES, IdleResult, Task, TaskList, TaskProgress
-from .settings import ClientSettings, ConfigLookup, resolve_settings
-from .transport import build_session, deadline, read_body
-from .validation import parse_duration, parse_time, validate_id, validate_params_match, validate_task_name
-from .waiting import (
+from ._matching import params_contain
+from ._models import PENDING_STATUSES, IdleResult, Task, TaskList, TaskProgress
+from ._settings import ClientSettings, ConfigLookup, resolve_settings
+from ._transport import build_session, deadline, read_body
+from ._validation import parse_duration, parse_time, validate_id, validate_params_match, validate_task_name
+from ._waiting import (
     ABSENT,
     BUSY,
     FOUND,
@@ -108,7 +108,7 @@ class DmsClient:
     """A client for one project's DMS background tasks. Thread-safe; close it or use ``with``.
 
     Settings come from the arguments, else ``config`` (a lookup of ``huaweicloud:*`` stack config
-    keys), else the environment; see :mod:`pulumi_dms_tasks.settings` for the order.
+    keys), else the environment; see :mod:`pulumi_dms_tasks._settings` for the order.
     """
 
     def __init__(

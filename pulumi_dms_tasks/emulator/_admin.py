@@ -14,8 +14,8 @@ import json
 import re
 from typing import Any, Protocol
 
-from .faults import make_fault
-from .specs import (
+from ._faults import make_fault
+from ._specs import (
     DuplicateTaskError,
     SpecError,
     parse_busy_tasks,
@@ -25,8 +25,8 @@ from .specs import (
     parse_task_spec,
     parse_timeline,
 )
-from .state import EngineConflictError, Store
-from .wire import Reply, admin_error, decode_segment
+from ._state import EngineConflictError, Store
+from ._wire import Reply, admin_error, decode_segment
 
 __all__ = ["PREFIX", "handle_admin", "is_loopback_host", "refuse_foreign"]
 

@@ -18,11 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..auth import SignatureRejected, verify_request
-from . import admin, api
-from .faults import MALFORMED_BODY, Fault, error_for_status, wrong_shape_body
-from .state import Store
-from .wire import API_NOT_FOUND, Reply, admin_error, api_error, encode_json
+from ._verify import SignatureRejected, verify_request
+from . import _admin, _api
+from ._faults import MALFORMED_BODY, Fault, error_for_status, wrong_shape_body
+from ._state import Store
+from ._wire import API_NOT_FOUND, Reply, admin_error, api_error, encode_json
 
 __all__ = ["Credentials", "EmulatorServer", "Handler", "MAX_BODY_BYTES"]
 
@@ -257,7 +257,7 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self) -> None:
         parts = urlsplit(self.path)
         path = parts.path or "/"
-        is_admin = path == admin.PREFIX or path.startswith(admin.PREFIX + "/")
+        is_admin = path == _admin.PREFIX or path.startswith(_admin.PREFIX + "/")
         try:
             body = self._read_body()
         except _BodyError as exc:
@@ -266,7 +266,7 @@ class Handler(BaseHTTPRequestHandler):
             self._write(Reply(exc.status, {"error_code": f"HTTP.{exc.status}", "error_msg": exc.message}), close=True)
             return
         if is_admin:
-            self._handle_admin(path[len(admin.PREFIX) :], body)
+            self._handle_admin(path[len(_admin.PREFIX) :], body)
         else:
             self._handle_cloud(path, parts.query, body)
 
@@ -274,15 +274,15 @@ class Handler(BaseHTTPRequestHandler):
         if not _is_loopback(self.client_address[0]):
             self._write(admin_error(403, "the admin API only answers loopback clients"))
             return
-        refusal = admin.refuse_foreign(self.command, self.headers, body)
+        refusal = _admin.refuse_foreign(self.command, self.headers, body)
         if refusal is not None:
             self._write(refusal)
             return
-        self._write(admin.handle_admin(self.server.store, self.command, path or "/", body))
+        self._write(_admin.handle_admin(self.server.store, self.command, path or "/", body))
 
     def _handle_cloud(self, path: str, query_text: str, body: bytes) -> None:
         store = self.server.store
-        call = api.route(self.command, path)
+        call = _api.route(self.command, path)
         self._pending = {
             "generation": store.generation,
             "method": self.command,
@@ -323,7 +323,7 @@ class Handler(BaseHTTPRequestHandler):
                 if fault.kind != "delay":
                     self._serve_fault(fault, call, query)
                     return
-            self._send(api.answer(store, call, query, project_id=creds.project_id, request_id=self.request_id))
+            self._send(_api.answer(store, call, query, project_id=creds.project_id, request_id=self.request_id))
         finally:
             # Whatever happened (a drop, an interrupted delay, a crash), the call is counted once.
             self._record(None)
@@ -339,7 +339,7 @@ class Handler(BaseHTTPRequestHandler):
         self._record(reply.status)
         self._write(reply)
 
-    def _serve_fault(self, fault: Fault, call: api.Route, query: list[tuple[str, str]]) -> None:
+    def _serve_fault(self, fault: Fault, call: _api.Route, query: list[tuple[str, str]]) -> None:
         """Misbehave as ``fault`` says."""
         if fault.kind == "status":
             assert fault.status is not None
@@ -371,10 +371,10 @@ class Handler(BaseHTTPRequestHandler):
         self._record(200)
         self._write(Reply(200), payload=half, content_length=len(full), close=True)
 
-    def _would_be_body(self, call: api.Route, query: list[tuple[str, str]]) -> bytes:
+    def _would_be_body(self, call: _api.Route, query: list[tuple[str, str]]) -> bytes:
         # The real answer when it is a JSON 200 (reads have no side effects); else a stand-in.
         if call.operation != "delete":
-            reply = api.answer(
+            reply = _api.answer(
                 self.server.store,
                 call,
                 query,

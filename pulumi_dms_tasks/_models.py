@@ -25,6 +25,8 @@ __all__ = [
     "TaskStep",
     "TaskProgress",
     "format_api_timestamp",
+    "parse_timestamp_text",
+    "to_utc",
     "IdleResult",
     "MAX_FIELD_CHARS",
 ]
@@ -64,6 +66,29 @@ FAILURE_STATUSES = frozenset({TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatu
 PENDING_STATUSES = frozenset({TaskStatus.CREATED, TaskStatus.EXECUTING})
 
 
+# One parser of timestamp text for the client's models, its input checks and the emulator.
+def parse_timestamp_text(text: str) -> datetime:
+    """``YYYYMMDDHHmmss`` (the list API's format) or ISO 8601 (``Z`` allowed); raises ``ValueError``.
+
+    The result keeps its offset; a naive result is left naive for :func:`to_utc` to read as UTC.
+    """
+    text = text.strip()
+    if text.isdigit() and len(text) == 14:
+        return datetime.strptime(text, "%Y%m%d%H%M%S")
+    return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+
+
+def to_utc(value: datetime) -> datetime | None:
+    """The same instant in UTC (naive means UTC: the API documents UTC), or ``None`` when an offset
+    carries it out of ``datetime``'s range (``9999-12-31T23:59:59-01:00``)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
 def _parse_timestamp(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
@@ -80,12 +105,10 @@ def _parse_timestamp(value: Any) -> datetime | None:
         if not text:
             return None
         try:
-            if text.isdigit() and len(text) == 14:
-                dt = datetime.strptime(text, "%Y%m%d%H%M%S")  # the list API's query format
-            elif text.isdigit():
+            if text.isdigit() and len(text) != 14:
                 dt = datetime.fromtimestamp(int(text) / 1000.0, tz=timezone.utc)
             else:
-                dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+                dt = parse_timestamp_text(text)
         except (ValueError, OverflowError, OSError):
             # Keep the body usable: the text survives in *_text, like the vendor keeps the string.
             return None

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .specs import TaskSpec
-from .state import Store
-from .timeline import TimelineEntry
+from ._specs import TaskSpec
+from ._state import Store
+from ._timeline import TimelineEntry
 
 __all__ = [
     "DEMO_INSTANCE_ID",

@@ -21,7 +21,8 @@ from ._constants import (
     MAX_ID_LENGTH,
     MAX_NAME_LENGTH,
 )
-from .errors import InvalidInputError
+from ._errors import InvalidInputError
+from ._models import parse_timestamp_text, to_utc
 
 # params_match: a user's few keys, not a document.
 MAX_PARAMS_MATCH_NODES = 1000
@@ -157,19 +158,12 @@ def parse_time(value: Any, field: str) -> datetime:
     elif not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, expected, value)
     else:
-        text = value.strip()
         try:
-            if text.isdigit() and len(text) == 14:
-                parsed = datetime.strptime(text, API_TIME_FORMAT)
-            else:
-                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            parsed = parse_timestamp_text(value)
         except ValueError:
             raise InvalidInputError(field, expected, value if len(value) <= 80 else value[:77] + "...") from None
-    try:
-        # An offset can carry a valid local time out of datetime's range ("date value out of range").
-        utc = parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    except (OverflowError, ValueError):
-        utc = None
+    # An offset can carry a valid local time out of datetime's range ("date value out of range").
+    utc = to_utc(parsed)
     if utc is None or not _EARLIEST <= utc <= _LATEST:
         raise InvalidInputError(field, expected, value if isinstance(value, str) else value.isoformat())
     return utc

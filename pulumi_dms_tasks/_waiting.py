@@ -34,7 +34,7 @@ from ._constants import (
     DEFAULT_WAIT_TIMEOUT,
     NOT_FOUND_TOLERANCE,
 )
-from .errors import (
+from ._errors import (
     DmsError,
     InvalidInputError,
     InvalidResponseError,
@@ -46,7 +46,7 @@ from .errors import (
     ThrottledError,
     TransportError,
 )
-from .models import FAILURE_STATUSES, PENDING_STATUSES, SUCCESS_STATUSES, Task, TaskProgress
+from ._models import FAILURE_STATUSES, PENDING_STATUSES, SUCCESS_STATUSES, Task, TaskProgress
 
 __all__ = [
     "Action",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._constants import MAX_PARAMS_CHARS
 
 if TYPE_CHECKING:
-    from .models import IdleResult, Task
+    from ._models import IdleResult, Task
 
 __all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "IDLE_INPUT_KEYS", "IDLE_OUTPUT_KEYS", "task_outputs", "idle_outputs"]
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from ..models import format_api_timestamp
-from .faults import OPERATIONS, Fault
-from .specs import (
+from .._models import format_api_timestamp
+from ._faults import OPERATIONS, Fault
+from ._specs import (
     DEFAULT_ENGINE,
     ENGINES_WITH_PROGRESS,
     DuplicateTaskError,
@@ -25,7 +25,7 @@ from .specs import (
     default_user_id,
     parse_timeline,
 )
-from .timeline import TimelineEntry, progress_at, status_at, updated_at
+from ._timeline import TimelineEntry, progress_at, status_at, updated_at
 
 __all__ = ["LOG_SIZE", "Clock", "EngineConflictError", "Store", "StoredTask", "utc_now"]
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from .timeline import DEFAULT_TIMELINE, TimelineEntry
+from .._models import parse_timestamp_text, to_utc
+from ._timeline import DEFAULT_TIMELINE, TimelineEntry
 
 __all__ = [
     "DEFAULT_TASK_NAME",
@@ -174,18 +175,12 @@ def parse_created_at(value: Any, field: str = "created_at") -> datetime | None:
         parsed = value
     elif isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+            parsed = parse_timestamp_text(value)
         except ValueError:
             raise SpecError(field, "must be an ISO-8601 timestamp such as 2024-01-02T03:04:05Z") from None
     else:
         raise SpecError(field, "must be an ISO-8601 timestamp string")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    utc: datetime | None
-    try:
-        utc = parsed.astimezone(timezone.utc)
-    except OverflowError:  # 9999-12-31T23:59:59-01:00 has no UTC datetime
-        utc = None
+    utc = to_utc(parsed)  # None: 9999-12-31T23:59:59-01:00 has no UTC datetime
     if utc is None or not EARLIEST_CREATED_AT <= utc <= LATEST_CREATED_AT:
         raise SpecError(field, "must be between 1970-01-01T00:00:00Z and 2999-12-31T23:59:59Z")
     return utc

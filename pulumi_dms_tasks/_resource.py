@@ -9,7 +9,7 @@ from typing import Any, overload
 import pulumi
 import pulumi.dynamic
 
-from .outputs import IDLE_OUTPUT_KEYS, INPUT_KEYS, OUTPUT_KEYS
+from ._outputs import IDLE_OUTPUT_KEYS, INPUT_KEYS, OUTPUT_KEYS
 from .provider import BackgroundTaskProvider, InstanceIdleProvider
 
 __all__ = ["BackgroundTask", "BackgroundTaskArgs", "InstanceIdle", "InstanceIdleArgs"]
