@@ -49,21 +49,21 @@ from ._errors import (
 from ._models import FAILURE_STATUSES, PENDING_STATUSES, SUCCESS_STATUSES, Task, TaskProgress
 
 __all__ = [
-    "Action",
-    "Acceptor",
-    "Rules",
-    "TASK_RULES",
-    "SEARCH_RULES",
-    "IDLE_RULES",
-    "FOUND",
     "ABSENT",
-    "IDLE",
     "BUSY",
+    "FOUND",
+    "IDLE",
+    "IDLE_RULES",
+    "SEARCH_RULES",
+    "TASK_RULES",
+    "Acceptor",
+    "Action",
     "Outcome",
-    "classify",
+    "Rules",
     "WaitPolicy",
     "WaitProgress",
     "WaitState",
+    "classify",
     "wait",
     "wait_until_terminal",
 ]
@@ -159,15 +159,21 @@ TASK_RULES = Rules(
 
 SEARCH_RULES = Rules(
     "task search",
-    (Acceptor(Action.SUCCESS, states=frozenset({FOUND})), Acceptor(Action.RETRY, states=frozenset({ABSENT})),
-     *_ERROR_ACCEPTORS),
+    (
+        Acceptor(Action.SUCCESS, states=frozenset({FOUND})),
+        Acceptor(Action.RETRY, states=frozenset({ABSENT})),
+        *_ERROR_ACCEPTORS,
+    ),
 )
 
 # A task that ends FAILED while the gate waits does not fail it: the instance is idle again.
 IDLE_RULES = Rules(
     "idle instance",
-    (Acceptor(Action.SUCCESS, states=frozenset({IDLE})), Acceptor(Action.RETRY, states=frozenset({BUSY})),
-     *_ERROR_ACCEPTORS),
+    (
+        Acceptor(Action.SUCCESS, states=frozenset({IDLE})),
+        Acceptor(Action.RETRY, states=frozenset({BUSY})),
+        *_ERROR_ACCEPTORS,
+    ),
 )
 
 
@@ -185,7 +191,9 @@ def classify(status: str) -> Outcome:
     action = TASK_RULES.for_state(status)
     if action is None:
         return Outcome.UNKNOWN
-    return {Action.SUCCESS: Outcome.SUCCEEDED, Action.FAILURE: Outcome.FAILED, Action.RETRY: Outcome.PENDING}[action]
+    return {Action.SUCCESS: Outcome.SUCCEEDED, Action.FAILURE: Outcome.FAILED, Action.RETRY: Outcome.PENDING}[
+        action
+    ]
 
 
 # -- timing -----------------------------------------------------------------------------------
@@ -215,7 +223,9 @@ class WaitPolicy:
                 raise InvalidInputError(name, "a positive number of seconds", value)
         if self.max_poll_interval < self.poll_interval:
             raise InvalidInputError(
-                "max_poll_interval", f"at least poll_interval ({self.poll_interval:g}s)", self.max_poll_interval
+                "max_poll_interval",
+                f"at least poll_interval ({self.poll_interval:g}s)",
+                self.max_poll_interval,
             )
         if self.multiplier < 1:
             raise InvalidInputError("multiplier", "a number >= 1", self.multiplier)
@@ -237,7 +247,9 @@ class WaitPolicy:
         if self.not_found_tolerance == NOT_FOUND_TOLERANCE:
             return rules
         swapped = tuple(
-            Acceptor(a.action, a.states, a.errors, self.not_found_tolerance) if a.errors == (NotFoundError,) else a
+            Acceptor(a.action, a.states, a.errors, self.not_found_tolerance)
+            if a.errors == (NotFoundError,)
+            else a
             for a in rules.acceptors
         )
         return Rules(rules.what, swapped)
@@ -419,9 +431,17 @@ def wait(
                 raise on_failure(observation, state)
             if action is None and current not in state.unknown_logged:
                 state.unknown_logged.add(current)
-                log.warning("%s on instance %s reports undocumented status %r; still waiting", label, instance_id, current)
-            if progress is not None and state.progress_supported and clock() < end and _estimate_wanted(
-                state, current, previous, clock() - start, policy.poll_interval, clock()
+                log.warning(
+                    "%s on instance %s reports undocumented status %r; still waiting",
+                    label,
+                    instance_id,
+                    current,
+                )
+            if (
+                progress is not None
+                and state.progress_supported
+                and clock() < end
+                and _estimate_wanted(state, current, previous, clock() - start, policy.poll_interval, clock())
             ):
                 _refresh_estimate(state, progress, end, clock, task_id)
             if state.last_info is not None:
@@ -432,8 +452,18 @@ def wait(
         now = clock()
         state.elapsed = now - start
         if now >= end:
-            _report(on_progress, state, previous, instance_id, task_id, kind, running_of,
-                    percentage=percentage, step=step, error=error_text)
+            _report(
+                on_progress,
+                state,
+                previous,
+                instance_id,
+                task_id,
+                kind,
+                running_of,
+                percentage=percentage,
+                step=step,
+                error=error_text,
+            )
             raise on_timeout(state, False)
         remain: int | None
         if state.expected_end is not None and state.expected_end > now:
@@ -448,8 +478,20 @@ def wait(
             delay = max(delay, float(retry_after))
         # Never sleep past the deadline: poll once more exactly there.
         delay = min(delay, end - now)
-        _report(on_progress, state, previous, instance_id, task_id, kind, running_of,
-                percentage=percentage, remain=remain, step=step, error=error_text, next_poll_in=delay)
+        _report(
+            on_progress,
+            state,
+            previous,
+            instance_id,
+            task_id,
+            kind,
+            running_of,
+            percentage=percentage,
+            remain=remain,
+            step=step,
+            error=error_text,
+            next_poll_in=delay,
+        )
         if state.state != previous and state.state is not None:
             log.info("%s on instance %s is %s", label, instance_id, state.state)
         previous = state.state if state.state is not None else previous
@@ -506,7 +548,9 @@ def _refresh_estimate(
         state.progress_supported = False  # no progress for this task (or for this instance's engine)
         return
     state.last_info = info
-    state.expected_end = clock() + info.remain_time if info.remain_time is not None and info.remain_time > 0 else None
+    state.expected_end = (
+        clock() + info.remain_time if info.remain_time is not None and info.remain_time > 0 else None
+    )
 
 
 def _report(
@@ -581,8 +625,15 @@ def wait_until_terminal(
 
     def timed_out(state: WaitState[Task], cancelled: bool) -> Exception:
         cls = TaskCancelledError if cancelled else TaskTimeoutError
-        return cls(instance_id=instance_id, task_id=task_id, timeout=policy.timeout, elapsed=state.elapsed,
-                   polls=state.polls, task=state.last, last_error=state.last_error)
+        return cls(
+            instance_id=instance_id,
+            task_id=task_id,
+            timeout=policy.timeout,
+            elapsed=state.elapsed,
+            polls=state.polls,
+            task=state.last,
+            last_error=state.last_error,
+        )
 
     task, _ = wait(
         fetch,

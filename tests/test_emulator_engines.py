@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from pulumi_dms_tasks import AkSkAuth
 from pulumi_dms_tasks.emulator import Emulator
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
-T0 = datetime(2024, 7, 8, 9, 10, 11, 250000, tzinfo=timezone.utc)
+T0 = datetime(2024, 7, 8, 9, 10, 11, 250000, tzinfo=UTC)
 
 
 class ManualClock:
@@ -51,16 +51,27 @@ def tasks_url(emu: Emulator, instance: str, task: str | None = None) -> str:
 def test_instances_get_an_engine_through_the_admin_api(emulator: Emulator) -> None:
     """POST instances takes {"instance_id", "engine"}; Kafka is the default; GET lists each engine."""
     assert admin(emulator, "instances", {"instance_id": "rabbit-1", "engine": "rabbitmq"}).json() == {
-        "instance_id": "rabbit-1", "engine": "rabbitmq", "created": True}
+        "instance_id": "rabbit-1",
+        "engine": "rabbitmq",
+        "created": True,
+    }
     assert admin(emulator, "instances", {"instance_id": "rocket-1", "engine": "rocketmq"}).status_code == 201
     assert admin(emulator, "instances", {"instance_id": "kafka-1"}).json()["engine"] == "kafka"
     emulator.add_task("auto-1")  # a task's instance, created on the fly, is a Kafka instance
     assert admin(emulator, "instances", method="GET").json()["engines"] == {
-        "rabbit-1": "rabbitmq", "rocket-1": "rocketmq", "kafka-1": "kafka", "auto-1": "kafka"}
+        "rabbit-1": "rabbitmq",
+        "rocket-1": "rocketmq",
+        "kafka-1": "kafka",
+        "auto-1": "kafka",
+    }
     again = admin(emulator, "instances", {"instance_id": "rabbit-1", "engine": "rabbitmq"})
     assert again.status_code == 200 and again.json()["created"] is False
     clash = admin(emulator, "instances", {"instance_id": "rabbit-1", "engine": "kafka"})
-    assert clash.status_code == 409 and clash.json()["field"] == "engine" and "rabbitmq" in clash.json()["error_msg"]
+    assert (
+        clash.status_code == 409
+        and clash.json()["field"] == "engine"
+        and "rabbitmq" in clash.json()["error_msg"]
+    )
     assert emulator.engine("rocket-1") == "rocketmq" and emulator.engine("nothing") is None
     with pytest.raises(ValueError, match="engine"):
         emulator.add_instance("rabbit-1", engine="rocketmq")
@@ -84,16 +95,24 @@ def test_progress_exists_for_kafka_and_rocketmq_only(emulator: Emulator, engine:
     assert emulator.request_counts()["by_operation"]["progress"] == 1
 
 
-def test_a_change_starts_its_task_at_the_admin_call(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
+def test_a_change_starts_its_task_at_the_admin_call(
+    clocked: tuple[Emulator, ManualClock, requests.Session],
+) -> None:
     """POST changes answers 204 with no body, like the cloud; the task exists from that moment on."""
     emu, clock, api = clocked
     emu.add_instance("inst-c")
     assert api.get(tasks_url(emu, "inst-c")).json()["task_count"] == "0"
     clock.advance(30)
-    answer = admin(emu, "instances/inst-c/changes", {"name": "bindInstancePublicIp", "params": {"public_ip_id": "eip-1"}})
+    answer = admin(
+        emu, "instances/inst-c/changes", {"name": "bindInstancePublicIp", "params": {"public_ip_id": "eip-1"}}
+    )
     assert (answer.status_code, answer.content) == (204, b"")
     (task,) = api.get(tasks_url(emu, "inst-c")).json()["tasks"]
-    assert (task["name"], task["params"], task["status"]) == ("bindInstancePublicIp", '{"public_ip_id":"eip-1"}', "EXECUTING")
+    assert (task["name"], task["params"], task["status"]) == (
+        "bindInstancePublicIp",
+        '{"public_ip_id":"eip-1"}',
+        "EXECUTING",
+    )
     assert task["created_at"] == "2024-07-08T09:10:41.250Z"
     clock.advance(3)  # the default: done 3 s after the change
     assert api.get(tasks_url(emu, "inst-c", task["id"])).json()["tasks"][0]["status"] == "SUCCESS"
@@ -102,13 +121,26 @@ def test_a_change_starts_its_task_at_the_admin_call(clocked: tuple[Emulator, Man
     assert emu.task("inst-c", custom)["status"] == "FAILED"  # type: ignore[index]
 
 
-def test_busy_keeps_an_instance_busy_with_several_tasks(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
+def test_busy_keeps_an_instance_busy_with_several_tasks(
+    clocked: tuple[Emulator, ManualClock, requests.Session],
+) -> None:
     """POST busy starts several tasks at once, each EXECUTING until its own end and final status."""
     emu, clock, api = clocked
-    created = admin(emu, "instances/inst-b/busy", {"tasks": [
-        {"name": "kafkaConfigModify", "seconds": 2},
-        {"name": "resizeInstance", "seconds": 5, "final": "FAILED", "params": {"new_storage_space": 600}},
-    ]})
+    created = admin(
+        emu,
+        "instances/inst-b/busy",
+        {
+            "tasks": [
+                {"name": "kafkaConfigModify", "seconds": 2},
+                {
+                    "name": "resizeInstance",
+                    "seconds": 5,
+                    "final": "FAILED",
+                    "params": {"new_storage_space": 600},
+                },
+            ]
+        },
+    )
     assert created.status_code == 201
     ids = created.json()["ids"]
     more = emu.keep_busy("inst-b", [{"name": "restartInstance", "seconds": 8}])

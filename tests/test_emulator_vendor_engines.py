@@ -10,7 +10,7 @@ shapes each SDK exposes.
 from __future__ import annotations
 
 import importlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,13 +19,12 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.http.http_config import HttpConfig
 
-from pulumi_dms_tasks import DmsClient
-from pulumi_dms_tasks import AkSkAuth
+from pulumi_dms_tasks import AkSkAuth, DmsClient
 from pulumi_dms_tasks.emulator import Emulator
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "22222222-3333-4444-5555-666666666666"
-BASE = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=timezone.utc)
+BASE = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
 SDKS = {
     "kafka": ("huaweicloudsdkkafka.v2", "KafkaClient"),
     "rabbitmq": ("huaweicloudsdkrabbitmq.v2", "RabbitMQClient"),
@@ -62,25 +61,44 @@ def engine(request: pytest.FixtureRequest, emulator: Emulator) -> str:
 def raw_get(emu: Emulator, path: str) -> requests.Response:
     with requests.Session() as session:
         session.auth = AkSkAuth(TEST_AK, TEST_SK)
-        return session.get(f"{emu.url}/v2/{emu.project_id}/instances/{INSTANCE}{path}",
-                           headers={"Content-Type": "application/json"})
+        return session.get(
+            f"{emu.url}/v2/{emu.project_id}/instances/{INSTANCE}{path}",
+            headers={"Content-Type": "application/json"},
+        )
 
 
 def test_show_returns_the_seeded_task_field_for_field(emulator: Emulator, engine: str) -> None:
     """ShowBackgroundTask of each engine's SDK returns exactly what the wire carries."""
-    task_id = emulator.add_task(INSTANCE, name="bindInstancePublicIp", params={"public_ip_id": "eip-1"},
-                                user_name="bob", created_at=BASE)
+    task_id = emulator.add_task(
+        INSTANCE,
+        name="bindInstancePublicIp",
+        params={"public_ip_id": "eip-1"},
+        user_name="bob",
+        created_at=BASE,
+    )
     response = make_client(emulator, engine).show_background_task(
-        sdk(engine).ShowBackgroundTaskRequest(instance_id=INSTANCE, task_id=task_id))
+        sdk(engine).ShowBackgroundTaskRequest(instance_id=INSTANCE, task_id=task_id)
+    )
     (task,) = response.tasks
     assert response.task_count == "1"
     assert task.to_dict() == raw_get(emulator, f"/tasks/{task_id}").json()["tasks"][0]
     assert (task.id, task.name, task.user_name, task.params, task.status, task.created_at) == (
-        task_id, "bindInstancePublicIp", "bob", '{"public_ip_id":"eip-1"}', "SUCCESS", "2024-05-06T07:08:09.123Z")
+        task_id,
+        "bindInstancePublicIp",
+        "bob",
+        '{"public_ip_id":"eip-1"}',
+        "SUCCESS",
+        "2024-05-06T07:08:09.123Z",
+    )
     with DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK) as ours:
         mine = ours.show_task(INSTANCE, task_id)
     assert (mine.id, mine.name, mine.params_json, str(mine.status), mine.created_at_text) == (
-        task.id, task.name, task.params, task.status, task.created_at)
+        task.id,
+        task.name,
+        task.params,
+        task.status,
+        task.created_at,
+    )
 
 
 def test_list_pages_with_start_and_limit(emulator: Emulator, engine: str) -> None:
@@ -89,11 +107,17 @@ def test_list_pages_with_start_and_limit(emulator: Emulator, engine: str) -> Non
     emulator.add_task(INSTANCE, created_at=BASE - timedelta(days=2))  # outside the window below
     client, module = make_client(emulator, engine), sdk(engine)
     window = {"begin_time": "20240506000000", "end_time": "20240507000000"}
-    first = client.list_background_tasks(module.ListBackgroundTasksRequest(instance_id=INSTANCE, start=1, limit=5, **window))
-    rest = client.list_background_tasks(module.ListBackgroundTasksRequest(instance_id=INSTANCE, start=6, limit=10, **window))
+    first = client.list_background_tasks(
+        module.ListBackgroundTasksRequest(instance_id=INSTANCE, start=1, limit=5, **window)
+    )
+    rest = client.list_background_tasks(
+        module.ListBackgroundTasksRequest(instance_id=INSTANCE, start=6, limit=10, **window)
+    )
     assert (first.task_count, rest.task_count) == ("12", "12")
     assert [t.id for t in first.tasks + rest.tasks] == list(reversed(ids))
-    everything = client.list_background_tasks(module.ListBackgroundTasksRequest(instance_id=INSTANCE, limit=100))
+    everything = client.list_background_tasks(
+        module.ListBackgroundTasksRequest(instance_id=INSTANCE, limit=100)
+    )
     assert everything.task_count == "13"
 
 
@@ -113,7 +137,8 @@ def test_wrong_secret_key_is_401_apigw_0301(emulator: Emulator, engine: str) -> 
     module = sdk(engine)
     with pytest.raises(ClientRequestException) as caught:
         make_client(emulator, engine, sk="not-the-secret").list_background_tasks(
-            module.ListBackgroundTasksRequest(instance_id=INSTANCE))
+            module.ListBackgroundTasksRequest(instance_id=INSTANCE)
+        )
     assert (caught.value.status_code, caught.value.error_code) == (401, "APIGW.0301")
     assert "signature" in caught.value.error_msg and len(caught.value.request_id) == 32
 
@@ -122,19 +147,27 @@ def test_unknown_instance_is_404_dms_00404022(emulator: Emulator, engine: str) -
     """An instance the emulator does not know answers 404 DMS.00404022 to each SDK."""
     module = sdk(engine)
     with pytest.raises(ClientRequestException) as caught:
-        make_client(emulator, engine).list_background_tasks(module.ListBackgroundTasksRequest(instance_id="no-such-instance"))
+        make_client(emulator, engine).list_background_tasks(
+            module.ListBackgroundTasksRequest(instance_id="no-such-instance")
+        )
     assert (caught.value.status_code, caught.value.error_code) == (404, "DMS.00404022")
 
 
 @pytest.mark.parametrize("engine", ["kafka", "rocketmq"], indirect=True)
 def test_progress_where_the_engine_has_it(emulator: Emulator, engine: str) -> None:
     """Kafka's and RocketMQ's SDKs read a running task's progress: percentage, time left, steps."""
-    task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 600}])
+    task_id = emulator.add_task(
+        INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 600}]
+    )
     module = sdk(engine)
     response = make_client(emulator, engine).show_background_task_progress(
-        module.ShowBackgroundTaskProgressRequest(instance_id=INSTANCE, task_id=task_id))
+        module.ShowBackgroundTaskProgressRequest(instance_id=INSTANCE, task_id=task_id)
+    )
     assert 0 <= response.progress_percentage < 100 and 0 < response.remain_time <= 600
-    assert [(s.name, s.statue) for s in response.step_list] == [("EXECUTING", "IN_PROGRESS"), ("SUCCESS", "WAITING")]
+    assert [(s.name, s.statue) for s in response.step_list] == [
+        ("EXECUTING", "IN_PROGRESS"),
+        ("SUCCESS", "WAITING"),
+    ]
 
 
 @pytest.mark.parametrize("engine", ["rabbitmq"], indirect=True)

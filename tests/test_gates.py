@@ -6,13 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from pulumi_dms_tasks._client import DmsClient
-from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._errors import (
     IdleTimeoutError,
     NoMatchingTaskError,
@@ -22,6 +21,7 @@ from pulumi_dms_tasks._errors import (
 )
 from pulumi_dms_tasks._matching import json_equal, params_contain
 from pulumi_dms_tasks._waiting import WaitProgress
+from pulumi_dms_tasks.emulator import Emulator
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-gates-1"
@@ -30,7 +30,9 @@ BIND = "bindInstancePublicIp"
 
 @pytest.fixture()
 def client(emulator: Emulator) -> Iterator[DmsClient]:
-    with DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0) as c:
+    with DmsClient(
+        endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0
+    ) as c:
         yield c
 
 
@@ -91,16 +93,28 @@ def test_params_match_ignores_an_older_same_name_task_and_a_newer_task_with_othe
 ) -> None:
     """The task my change started: not yesterday's same-name task, not a newer one with other params."""
     now = emulator.now()
-    emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-1"}, created_at=now - timedelta(days=1))
-    mine = emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-1", "enable_public_ip": True},
-                             created_at=now - timedelta(seconds=20))
-    emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-2"}, created_at=now - timedelta(seconds=5))
-    emulator.add_task(INSTANCE, name="unbindInstancePublicIp", params={"public_ip_id": "eip-1"}, created_at=now)
+    emulator.add_task(
+        INSTANCE, name=BIND, params={"public_ip_id": "eip-1"}, created_at=now - timedelta(days=1)
+    )
+    mine = emulator.add_task(
+        INSTANCE,
+        name=BIND,
+        params={"public_ip_id": "eip-1", "enable_public_ip": True},
+        created_at=now - timedelta(seconds=20),
+    )
+    emulator.add_task(
+        INSTANCE, name=BIND, params={"public_ip_id": "eip-2"}, created_at=now - timedelta(seconds=5)
+    )
+    emulator.add_task(
+        INSTANCE, name="unbindInstancePublicIp", params={"public_ip_id": "eip-1"}, created_at=now
+    )
     since = now - timedelta(minutes=1)
     found = client.find_latest_task(INSTANCE, BIND, since=since, params_match={"public_ip_id": "eip-1"})
     assert found is not None and found.id == mine
     assert client.find_latest_task(INSTANCE, BIND, since=since, params_match={"enable_public_ip": 1}) is None
-    assert client.find_latest_task(INSTANCE, BIND, since=since, params_match={"public_ip_id": "eip-3"}) is None
+    assert (
+        client.find_latest_task(INSTANCE, BIND, since=since, params_match={"public_ip_id": "eip-3"}) is None
+    )
     # Without since, yesterday's task would do as well, but the newest match still wins.
     assert client.find_latest_task(INSTANCE, BIND, params_match={"public_ip_id": "eip-1"}).id == mine  # type: ignore[union-attr]
 
@@ -108,11 +122,17 @@ def test_params_match_ignores_an_older_same_name_task_and_a_newer_task_with_othe
 def test_find_reads_every_page_of_the_window(emulator: Emulator, client: DmsClient) -> None:
     """A match that only the third page holds is found: all pages are read, newest first."""
     now = emulator.now()
-    oldest = emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-9"}, created_at=now - timedelta(hours=1))
+    oldest = emulator.add_task(
+        INSTANCE, name=BIND, params={"public_ip_id": "eip-9"}, created_at=now - timedelta(hours=1)
+    )
     for i in range(230):
-        emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": f"other-{i}"}, created_at=now - timedelta(seconds=i))
+        emulator.add_task(
+            INSTANCE, name=BIND, params={"public_ip_id": f"other-{i}"}, created_at=now - timedelta(seconds=i)
+        )
     before = calls(emulator, "list")
-    found = client.find_latest_task(INSTANCE, BIND, since=now - timedelta(hours=2), params_match={"public_ip_id": "eip-9"})
+    found = client.find_latest_task(
+        INSTANCE, BIND, since=now - timedelta(hours=2), params_match={"public_ip_id": "eip-9"}
+    )
     assert found is not None and found.id == oldest
     assert calls(emulator, "list") - before == 3  # 231 tasks, 100 a page
 
@@ -130,7 +150,7 @@ def test_equal_timestamps_the_task_listed_first_wins(emulator: Emulator, client:
 def test_require_latest_task_names_what_was_looked_for(emulator: Emulator, client: DmsClient) -> None:
     """No match: NoMatchingTaskError says which name, since and params were looked for."""
     emulator.add_instance(INSTANCE)
-    since = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    since = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     with pytest.raises(NoMatchingTaskError) as info:
         client.require_latest_task(INSTANCE, BIND, since=since, params_match={"public_ip_id": "eip-1"})
     text = str(info.value)
@@ -144,23 +164,48 @@ def test_require_latest_task_names_what_was_looked_for(emulator: Emulator, clien
 def test_wait_for_latest_task_waits_for_the_change_to_start_it(emulator: Emulator, client: DmsClient) -> None:
     """A change made while we wait starts the task; the wait finds it, skips the older ones and follows it."""
     now = emulator.now()
-    emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-1"}, created_at=now - timedelta(hours=3))
-    emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-2"},
-                      timeline=[{"status": "EXECUTING", "after": 0}])  # newer, other params, never ends
+    emulator.add_task(
+        INSTANCE, name=BIND, params={"public_ip_id": "eip-1"}, created_at=now - timedelta(hours=3)
+    )
+    emulator.add_task(
+        INSTANCE, name=BIND, params={"public_ip_id": "eip-2"}, timeline=[{"status": "EXECUTING", "after": 0}]
+    )  # newer, other params, never ends
     started: list[str] = []
-    later(0.6, lambda: started.append(emulator.start_change(
-        INSTANCE, name=BIND, params={"public_ip_id": "eip-1", "enable_public_ip": True},
-        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0.8}])))
+    later(
+        0.6,
+        lambda: started.append(
+            emulator.start_change(
+                INSTANCE,
+                name=BIND,
+                params={"public_ip_id": "eip-1", "enable_public_ip": True},
+                timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0.8}],
+            )
+        ),
+    )
     events: list[WaitProgress] = []
-    task = client.wait_for_latest_task(INSTANCE, BIND, since=now, params_match={"public_ip_id": "eip-1"},
-                                       timeout=10, poll_interval=0.2, max_poll_interval=0.4, on_progress=events.append)
+    task = client.wait_for_latest_task(
+        INSTANCE,
+        BIND,
+        since=now,
+        params_match={"public_ip_id": "eip-1"},
+        timeout=10,
+        poll_interval=0.2,
+        max_poll_interval=0.4,
+        on_progress=events.append,
+    )
     assert task.id == started[0] and task.succeeded
     kinds = [e.kind for e in events]
-    assert kinds[0] == "search" and events[0].status == "ABSENT" and "no matching task yet" in events[0].describe()
+    assert (
+        kinds[0] == "search"
+        and events[0].status == "ABSENT"
+        and "no matching task yet" in events[0].describe()
+    )
     assert "task" in kinds and events[-1].status == "SUCCESS" and events[-1].task_id == started[0]
 
 
-def test_a_found_task_that_already_succeeded_costs_no_show_call(emulator: Emulator, client: DmsClient) -> None:
+def test_a_found_task_that_already_succeeded_costs_no_show_call(
+    emulator: Emulator, client: DmsClient
+) -> None:
     """The search's result is the wait's first observation: a finished task needs one list call in all."""
     emulator.start_change(INSTANCE, params={"x": 1}, timeline=[{"status": "SUCCESS", "after": 0}])
     before = emulator.request_counts()["total"]
@@ -170,19 +215,31 @@ def test_a_found_task_that_already_succeeded_costs_no_show_call(emulator: Emulat
 
 def test_a_found_task_that_fails_fails_the_wait(emulator: Emulator, client: DmsClient) -> None:
     """The task my change started ends FAILED: TaskFailedError with its params."""
-    emulator.start_change(INSTANCE, params={"x": 2}, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 0.5}])
+    emulator.start_change(
+        INSTANCE,
+        params={"x": 2},
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 0.5}],
+    )
     with pytest.raises(TaskFailedError) as info:
         client.wait_for_latest_task(INSTANCE, BIND, params_match={"x": 2}, timeout=5, poll_interval=0.2)
     assert info.value.status == "FAILED" and '{"x":2}' in str(info.value)
 
 
-def test_no_task_appearing_times_out_naming_what_was_looked_for(emulator: Emulator, client: DmsClient) -> None:
+def test_no_task_appearing_times_out_naming_what_was_looked_for(
+    emulator: Emulator, client: DmsClient
+) -> None:
     """Nothing matches within the timeout: TaskTimeoutError names the name, since and params looked for."""
     emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-2"})
     since = emulator.now() - timedelta(seconds=30)
     with pytest.raises(TaskTimeoutError) as info:
-        client.wait_for_latest_task(INSTANCE, BIND, since=since, params_match={"public_ip_id": "eip-1"},
-                                    timeout=1.0, poll_interval=0.2)
+        client.wait_for_latest_task(
+            INSTANCE,
+            BIND,
+            since=since,
+            params_match={"public_ip_id": "eip-1"},
+            timeout=1.0,
+            poll_interval=0.2,
+        )
     text = str(info.value)
     assert text.startswith("timed out after") and f"a task named '{BIND}'" in text
     assert '{"public_ip_id":"eip-1"}' in text and f"to appear on instance {INSTANCE}" in text
@@ -192,11 +249,17 @@ def test_no_task_appearing_times_out_naming_what_was_looked_for(emulator: Emulat
 def test_the_timeout_covers_the_search_and_the_wait(emulator: Emulator, client: DmsClient) -> None:
     """One deadline for both phases: a task found late and still running times out at the given timeout."""
     emulator.add_instance(INSTANCE)
-    later(0.8, lambda: emulator.start_change(INSTANCE, params={"y": 1}, timeline=[{"status": "EXECUTING", "after": 0}]))
+    later(
+        0.8,
+        lambda: emulator.start_change(
+            INSTANCE, params={"y": 1}, timeline=[{"status": "EXECUTING", "after": 0}]
+        ),
+    )
     started = time.monotonic()
     with pytest.raises(TaskTimeoutError) as info:
-        client.wait_for_latest_task(INSTANCE, BIND, params_match={"y": 1}, timeout=2.0, poll_interval=0.2,
-                                    max_poll_interval=0.3)
+        client.wait_for_latest_task(
+            INSTANCE, BIND, params_match={"y": 1}, timeout=2.0, poll_interval=0.2, max_poll_interval=0.3
+        )
     assert 1.9 <= time.monotonic() - started < 4
     assert info.value.timeout == 2.0 and info.value.last_status == "EXECUTING"
     assert "timeout 2s" in str(info.value)
@@ -207,22 +270,36 @@ def test_the_timeout_covers_the_search_and_the_wait(emulator: Emulator, client: 
 
 def test_wait_for_idle_waits_while_tasks_run_and_lists_them(emulator: Emulator, client: DmsClient) -> None:
     """Busy with three tasks (one ends FAILED): the gate waits for all, succeeds, and lists each final status."""
-    ids = emulator.keep_busy(INSTANCE, [
-        {"name": "kafkaConfigModify", "seconds": 0.5},
-        {"name": "resizeInstance", "seconds": 1.0, "final": "FAILED"},
-        {"name": "restartInstance", "seconds": 1.5},
-    ])
+    ids = emulator.keep_busy(
+        INSTANCE,
+        [
+            {"name": "kafkaConfigModify", "seconds": 0.5},
+            {"name": "resizeInstance", "seconds": 1.0, "final": "FAILED"},
+            {"name": "restartInstance", "seconds": 1.5},
+        ],
+    )
     emulator.add_task(INSTANCE, name="old", created_at=emulator.now() - timedelta(days=1))  # long done
     events: list[WaitProgress] = []
     started = time.monotonic()
-    result = client.wait_for_idle(INSTANCE, timeout=10, poll_interval=0.2, max_poll_interval=0.3, on_progress=events.append)
+    result = client.wait_for_idle(
+        INSTANCE, timeout=10, poll_interval=0.2, max_poll_interval=0.3, on_progress=events.append
+    )
     assert 1.4 <= time.monotonic() - started < 5
-    assert {t.id: str(t.status) for t in result.waited_for} == {ids[0]: "SUCCESS", ids[1]: "FAILED", ids[2]: "SUCCESS"}
+    assert {t.id: str(t.status) for t in result.waited_for} == {
+        ids[0]: "SUCCESS",
+        ids[1]: "FAILED",
+        ids[2]: "SUCCESS",
+    }
     assert result.instance_id == INSTANCE and result.idle_at_text.endswith("Z")
     assert result.to_dict()["waited_for"][0].keys() == {"task_id", "name", "status"}
     assert events[0].kind == "idle" and events[0].status == "BUSY" and len(events[0].running) == 3
-    assert events[0].describe().startswith(
-        "BUSY: 3 running (restartInstance EXECUTING, resizeInstance EXECUTING, kafkaConfigModify EXECUTING)")
+    assert (
+        events[0]
+        .describe()
+        .startswith(
+            "BUSY: 3 running (restartInstance EXECUTING, resizeInstance EXECUTING, kafkaConfigModify EXECUTING)"
+        )
+    )
     assert events[-1].status == "IDLE" and events[-1].running == ()
 
 
@@ -247,12 +324,17 @@ def test_a_task_started_during_the_wait_is_waited_for_too(emulator: Emulator, cl
 
 def test_idle_timeout_names_the_running_tasks(emulator: Emulator, client: DmsClient) -> None:
     """Still busy at the deadline: IdleTimeoutError names each running task's id, name and status."""
-    ids = emulator.keep_busy(INSTANCE, [{"name": "resizeInstance", "seconds": 600}, {"name": "kafkaConfigModify", "seconds": 600}])
+    ids = emulator.keep_busy(
+        INSTANCE, [{"name": "resizeInstance", "seconds": 600}, {"name": "kafkaConfigModify", "seconds": 600}]
+    )
     with pytest.raises(IdleTimeoutError) as info:
         client.wait_for_idle(INSTANCE, timeout=0.8, poll_interval=0.2)
     text = str(info.value)
     assert text.startswith("timed out after") and f"waiting for instance {INSTANCE} to be idle" in text
-    assert f"still running: {ids[1]} (kafkaConfigModify, EXECUTING), {ids[0]} (resizeInstance, EXECUTING)" in text
+    assert (
+        f"still running: {ids[1]} (kafkaConfigModify, EXECUTING), {ids[0]} (resizeInstance, EXECUTING)"
+        in text
+    )
     assert {t.id for t in info.value.running} == set(ids) and isinstance(info.value, TaskTimeoutError)
 
 
@@ -272,7 +354,9 @@ def test_idle_gate_follows_a_manual_clock(emulator_manual: tuple[Emulator, Any])
     """The gate's window is counted on the client's clock (here the emulator's), not the machine's."""
     emu, clock = emulator_manual
     emu.keep_busy(INSTANCE, [{"name": "a", "seconds": 5}])
-    with DmsClient(endpoint=emu.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, clock=clock) as c:
+    with DmsClient(
+        endpoint=emu.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, clock=clock
+    ) as c:
         with pytest.raises(IdleTimeoutError):
             c.wait_for_idle(INSTANCE, timeout=0.3, poll_interval=0.1)
         clock.advance(5)
@@ -286,12 +370,21 @@ def test_a_rabbitmq_instance_is_asked_for_progress_once(emulator: Emulator, clie
     """The first progress call on a RabbitMQ instance gets 404 APIGW.0101; no wait of this client asks again."""
     emulator.add_instance("rabbit-1", engine="rabbitmq")
     timeline = [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1.5}]
-    first, second = emulator.add_task("rabbit-1", timeline=timeline), emulator.add_task("rabbit-1", timeline=timeline)
-    assert client.wait_for_task("rabbit-1", first, timeout=10, poll_interval=0.1, max_poll_interval=0.5).succeeded
-    assert client.wait_for_task("rabbit-1", second, timeout=10, poll_interval=0.1, max_poll_interval=0.5).succeeded
+    first, second = (
+        emulator.add_task("rabbit-1", timeline=timeline),
+        emulator.add_task("rabbit-1", timeline=timeline),
+    )
+    assert client.wait_for_task(
+        "rabbit-1", first, timeout=10, poll_interval=0.1, max_poll_interval=0.5
+    ).succeeded
+    assert client.wait_for_task(
+        "rabbit-1", second, timeout=10, poll_interval=0.1, max_poll_interval=0.5
+    ).succeeded
     assert calls(emulator, "progress") == 1
     # A Kafka instance's waits still use progress (the memory is per instance).
-    kafka_task = emulator.add_task("kafka-1", timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1.5}])
+    kafka_task = emulator.add_task(
+        "kafka-1", timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1.5}]
+    )
     client.wait_for_task("kafka-1", kafka_task, timeout=10, poll_interval=0.1, max_poll_interval=0.5)
     assert calls(emulator, "progress") >= 2
 
@@ -302,7 +395,7 @@ def emulator_manual() -> Iterator[tuple[Emulator, Any]]:
 
     class Clock:
         def __init__(self) -> None:
-            self.now = datetime(2024, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+            self.now = datetime(2024, 2, 3, 4, 5, 6, tzinfo=UTC)
 
         def __call__(self) -> datetime:
             return self.now

@@ -12,7 +12,12 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 from pulumi.output import UNKNOWN as UNKNOWN_VALUE
 
-from pulumi_dms_tasks._errors import IdleTimeoutError, InvalidInputError, NoMatchingTaskError, TaskCancelledError
+from pulumi_dms_tasks._errors import (
+    IdleTimeoutError,
+    InvalidInputError,
+    NoMatchingTaskError,
+    TaskCancelledError,
+)
 from pulumi_dms_tasks.provider import UNKNOWN, BackgroundTaskProvider, InstanceIdleProvider
 from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
@@ -21,12 +26,17 @@ BIND = "bindInstancePublicIp"
 
 
 def config(emulator) -> ConfigureRequest:
-    return ConfigureRequest(Config({
-        "huaweicloud:accessKey": TEST_AK,
-        "huaweicloud:secretKey": TEST_SK,
-        "huaweicloud:projectId": TEST_PROJECT,
-        "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
-    }, "proj"))
+    return ConfigureRequest(
+        Config(
+            {
+                "huaweicloud:accessKey": TEST_AK,
+                "huaweicloud:secretKey": TEST_SK,
+                "huaweicloud:projectId": TEST_PROJECT,
+                "huaweicloud:endpoints": f'{{"dms": "{emulator.url}"}}',
+            },
+            "proj",
+        )
+    )
 
 
 @pytest.fixture()
@@ -55,18 +65,38 @@ def props(**kw):
 def test_by_name_with_params_match_takes_the_task_of_this_change(tasks, emulator) -> None:
     """An older same-name task and a newer one with other params are passed over; the wait follows ours."""
     now = emulator.now()
-    emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-1"}, created_at=now - timedelta(hours=1))
-    emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-2"}, timeline=[{"status": "EXECUTING", "after": 0}])
+    emulator.add_task(
+        INSTANCE, name=BIND, params={"public_ip_id": "eip-1"}, created_at=now - timedelta(hours=1)
+    )
+    emulator.add_task(
+        INSTANCE, name=BIND, params={"public_ip_id": "eip-2"}, timeline=[{"status": "EXECUTING", "after": 0}]
+    )
     mine: list[str] = []
-    timer = threading.Timer(0.5, lambda: mine.append(emulator.start_change(
-        INSTANCE, name=BIND, params={"public_ip_id": "eip-1"},
-        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0.5}])))
+    timer = threading.Timer(
+        0.5,
+        lambda: mine.append(
+            emulator.start_change(
+                INSTANCE,
+                name=BIND,
+                params={"public_ip_id": "eip-1"},
+                timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0.5}],
+            )
+        ),
+    )
     timer.start()
-    result = tasks.create(props(task_name=BIND, since=now.isoformat(), params_match={"public_ip_id": "eip-1"},
-                                resource_name="public-ip"))
+    result = tasks.create(
+        props(
+            task_name=BIND,
+            since=now.isoformat(),
+            params_match={"public_ip_id": "eip-1"},
+            resource_name="public-ip",
+        )
+    )
     assert result.outs["task_id"] == mine[0] and result.outs["status"] == "SUCCESS"
     assert result.id == f"{INSTANCE}/{mine[0]}"
-    assert result.outs["params_match"] == {"public_ip_id": "eip-1"} and result.outs["params"] == {"public_ip_id": "eip-1"}
+    assert result.outs["params_match"] == {"public_ip_id": "eip-1"} and result.outs["params"] == {
+        "public_ip_id": "eip-1"
+    }
 
 
 def test_by_name_without_wait_names_what_is_missing(tasks, emulator) -> None:
@@ -80,8 +110,14 @@ def test_by_name_without_wait_names_what_is_missing(tasks, emulator) -> None:
 def test_by_name_progress_lines_say_searching_then_following(tasks, emulator, capfd) -> None:
     """The person running `up` sees the search, then the task it found, on stderr."""
     emulator.add_instance(INSTANCE)
-    timer = threading.Timer(0.4, lambda: emulator.start_change(
-        INSTANCE, params={"k": 1}, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0.4}]))
+    timer = threading.Timer(
+        0.4,
+        lambda: emulator.start_change(
+            INSTANCE,
+            params={"k": 1},
+            timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0.4}],
+        ),
+    )
     timer.start()
     outs = tasks.create(props(task_name=BIND, params_match={"k": 1}, resource_name="ip")).outs
     err = capfd.readouterr().err
@@ -97,7 +133,9 @@ def test_triggers_replace_and_since_alone_does_not(tasks) -> None:
     assert tasks.diff("x", old, same).changes is False
     retriggered = tasks.diff("x", old, {**same, "triggers": ["eip-2"]})
     assert retriggered.changes and retriggered.replaces == ["triggers"]
-    unknown = tasks.diff("x", old, {**same, "triggers": UNKNOWN})  # preview: the trigger's new value is not known yet
+    unknown = tasks.diff(
+        "x", old, {**same, "triggers": UNKNOWN}
+    )  # preview: the trigger's new value is not known yet
     assert unknown.replaces == ["triggers"]
     without = {k: v for k, v in old.items() if k != "triggers"}
     moved = tasks.diff("x", without, {**props(task_name=BIND, since="2024-01-02T00:00:00Z")})
@@ -148,13 +186,20 @@ def test_idle_provider_pickles_to_a_reference_without_settings(idle) -> None:
 
 def test_idle_create_waits_for_running_tasks_and_records_them(idle, emulator) -> None:
     """create returns once nothing runs: idle_at, and each task waited for with its final status."""
-    ids = emulator.keep_busy(INSTANCE, [{"name": "kafkaConfigModify", "seconds": 0.4},
-                                        {"name": "resizeInstance", "seconds": 0.8, "final": "FAILED"}])
+    ids = emulator.keep_busy(
+        INSTANCE,
+        [
+            {"name": "kafkaConfigModify", "seconds": 0.4},
+            {"name": "resizeInstance", "seconds": 0.8, "final": "FAILED"},
+        ],
+    )
     started = time.monotonic()
     result = idle.create(props(resource_name="gate", triggers=["change-1"]))
     assert time.monotonic() - started >= 0.75
     outs = result.outs
-    assert outs["instance_id"] == INSTANCE and outs["idle_at"].endswith("Z") and outs["triggers"] == ["change-1"]
+    assert (
+        outs["instance_id"] == INSTANCE and outs["idle_at"].endswith("Z") and outs["triggers"] == ["change-1"]
+    )
     assert sorted(outs["waited_for"], key=lambda t: t["name"]) == [
         {"task_id": ids[0], "name": "kafkaConfigModify", "status": "SUCCESS"},
         {"task_id": ids[1], "name": "resizeInstance", "status": "FAILED"},
@@ -201,15 +246,24 @@ def test_idle_diff_update_read_need_no_api_call(idle, emulator) -> None:
     assert relaxed.changes and relaxed.replaces == []
     assert idle.update("x", outs, props(triggers=["a"], timeout=99)).outs["idle_at"] == outs["idle_at"]
     refreshed = idle.read("x", outs)
-    assert refreshed.id == "x" and refreshed.outs["idle_at"] == outs["idle_at"] and refreshed.inputs["triggers"] == ["a"]
+    assert (
+        refreshed.id == "x"
+        and refreshed.outs["idle_at"] == outs["idle_at"]
+        and refreshed.inputs["triggers"] == ["a"]
+    )
     idle.delete("x", outs)
     assert emulator.request_counts()["total"] == before
 
 
 @pytest.mark.parametrize(
     ("bad", "field"),
-    [({"instance_id": None}, "instance_id"), ({"instance_id": "a/b"}, "instance_id"), ({"timeout": "soon"}, "timeout"),
-     ({"poll_interval": 10, "max_poll_interval": 5}, "max_poll_interval"), ({"endpoint": "ftp://x"}, "endpoint")],
+    [
+        ({"instance_id": None}, "instance_id"),
+        ({"instance_id": "a/b"}, "instance_id"),
+        ({"timeout": "soon"}, "timeout"),
+        ({"poll_interval": 10, "max_poll_interval": 5}, "max_poll_interval"),
+        ({"endpoint": "ftp://x"}, "endpoint"),
+    ],
 )
 def test_idle_check_and_create_refuse_bad_inputs(idle, emulator, bad, field) -> None:
     """check reports a bad input by name; create refuses it too, before any request."""

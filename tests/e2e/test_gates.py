@@ -10,7 +10,7 @@ running. Changing the trigger makes the change again, and the gates find and wai
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import stackrun
@@ -36,8 +36,17 @@ def _tasks(emulator) -> list[dict]:
     from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
 
     with DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}) as client:
-        return [{"id": t.id, "name": t.name, "params": t.params, "status": str(t.status), "created_at": t.created_at,
-                 "updated_at": t.updated_at} for t in client.list_tasks(INSTANCE)]
+        return [
+            {
+                "id": t.id,
+                "name": t.name,
+                "params": t.params,
+                "status": str(t.status),
+                "created_at": t.created_at,
+                "updated_at": t.updated_at,
+            }
+            for t in client.list_tasks(INSTANCE)
+        ]
 
 
 def _summary(stack: stackrun.DirectoryStack) -> dict[str, int]:
@@ -48,17 +57,23 @@ def test_the_task_my_change_started_then_an_idle_instance(make_project, emulator
     """`pulumi up` takes this change's task, waits for it, waits while the instance is busy, then
     creates the next change; a second `up` changes nothing; a new trigger re-finds and re-waits."""
     # Yesterday's task of the same name and the same params: it must never be taken for this change.
-    old = emulator.add_task(INSTANCE, name=BIND, params={"public_ip_id": "eip-1", "enable_public_ip": True},
-                            created_at=datetime.now(timezone.utc) - timedelta(days=1))
+    old = emulator.add_task(
+        INSTANCE,
+        name=BIND,
+        params={"public_ip_id": "eip-1", "enable_public_ip": True},
+        created_at=datetime.now(UTC) - timedelta(days=1),
+    )
     stack = _project(make_project, emulator, **{"test:publicIpId": "eip-1"})
     up = stack.up()
     out = stack.outputs()
     ours = next(t for t in _tasks(emulator) if t["id"] == out["task_id"])
     assert out["task_id"] != old and ours["params"] == {"public_ip_id": "eip-1", "enable_public_ip": True}
-    assert out["task_status"] == "SUCCESS" and ours["created_at"] > datetime.now(timezone.utc) - timedelta(minutes=5)
+    assert out["task_status"] == "SUCCESS" and ours["created_at"] > datetime.now(UTC) - timedelta(minutes=5)
     # A newer task of the same name (someone else's EIP) exists too, and failed: it was not taken.
     others = [t for t in _tasks(emulator) if t["params"] == {"public_ip_id": "someone-elses-eip"}]
-    assert len(others) == 1 and others[0]["created_at"] > ours["created_at"] and others[0]["status"] == "FAILED"
+    assert (
+        len(others) == 1 and others[0]["created_at"] > ours["created_at"] and others[0]["status"] == "FAILED"
+    )
     assert f"BackgroundTask public-ip-bound ({INSTANCE} {BIND}): task {out['task_id']} EXECUTING" in up.stdout
     # The idle gate waited for both busy tasks (one ended FAILED: listed, not fatal) ...
     waited = {t["name"]: t["status"] for t in out["waited_for"]}
@@ -66,7 +81,7 @@ def test_the_task_my_change_started_then_an_idle_instance(make_project, emulator
     assert "InstanceIdle idle-before-next-change (inst-gates-e2e): BUSY: 2 running" in up.stdout
     # ... and the next change was made only after the last of them had ended.
     busy_end = max(t["updated_at"] for t in _tasks(emulator) if t["name"] in waited)
-    written = datetime.fromtimestamp(out["next_change_written_at"], timezone.utc)
+    written = datetime.fromtimestamp(out["next_change_written_at"], UTC)
     assert written >= busy_end
     assert (tmp_path / "out" / "next-change.txt").read_text() == f"eip-1 after {out['idle_at']}"
 
@@ -82,17 +97,24 @@ def test_the_task_my_change_started_then_an_idle_instance(make_project, emulator
     again = stack.up()
     second = stack.outputs()
     assert second["task_id"] not in (out["task_id"], old) and second["task_status"] == "SUCCESS"
-    assert next(t for t in _tasks(emulator) if t["id"] == second["task_id"])["params"]["public_ip_id"] == "eip-2"
+    assert (
+        next(t for t in _tasks(emulator) if t["id"] == second["task_id"])["params"]["public_ip_id"] == "eip-2"
+    )
     assert f"task {second['task_id']} EXECUTING" in again.stdout
     assert {t["name"] for t in second["waited_for"]} == {"kafkaConfigModify", "resizeInstance"}
     assert second["idle_at"] > out["idle_at"]
     assert (tmp_path / "out" / "next-change.txt").read_text() == f"eip-2 after {second['idle_at']}"
 
 
-def test_an_instance_still_busy_at_the_timeout_fails_up_naming_its_tasks(make_project, emulator, tmp_path: Path) -> None:
+def test_an_instance_still_busy_at_the_timeout_fails_up_naming_its_tasks(
+    make_project, emulator, tmp_path: Path
+) -> None:
     """The idle gate's timeout fails `pulumi up` with each running task named; the next change is not made."""
-    stack = _project(make_project, emulator, **{"test:publicIpId": "eip-9", "test:busySeconds": "600",
-                                                "test:idleTimeout": "3s"})
+    stack = _project(
+        make_project,
+        emulator,
+        **{"test:publicIpId": "eip-9", "test:busySeconds": "600", "test:idleTimeout": "3s"},
+    )
     done = stack.up(check=False)
     text = done.stdout + done.stderr
     assert done.returncode != 0

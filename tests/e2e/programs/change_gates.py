@@ -17,7 +17,7 @@ from local_file import LocalFile
 
 from pulumi_dms_tasks import BackgroundTask, InstanceIdle
 
-started = datetime.datetime.now(datetime.timezone.utc)  # before this run changes anything
+started = datetime.datetime.now(datetime.UTC)  # before this run changes anything
 config = pulumi.Config("test")
 instance_id = config.require("instanceId")
 public_ip = config.require("publicIpId")
@@ -25,12 +25,24 @@ admin = config.require("adminUrl")
 busy_seconds = float(config.get("busySeconds") or "3")
 fast = {"poll_interval": "0.5s", "max_poll_interval": "1s"}
 
-bind = EmulatedChange("bind-public-ip", admin_url=admin, instance_id=instance_id, path="changes", bodies=[
-    {"name": "bindInstancePublicIp", "params": {"public_ip_id": public_ip, "enable_public_ip": True},
-     "timeline": [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 3}]},
-    {"name": "bindInstancePublicIp", "params": {"public_ip_id": "someone-elses-eip"},
-     "timeline": [{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 1}]},
-])
+bind = EmulatedChange(
+    "bind-public-ip",
+    admin_url=admin,
+    instance_id=instance_id,
+    path="changes",
+    bodies=[
+        {
+            "name": "bindInstancePublicIp",
+            "params": {"public_ip_id": public_ip, "enable_public_ip": True},
+            "timeline": [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 3}],
+        },
+        {
+            "name": "bindInstancePublicIp",
+            "params": {"public_ip_id": "someone-elses-eip"},
+            "timeline": [{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 1}],
+        },
+    ],
+)
 bound = BackgroundTask(
     "public-ip-bound",
     instance_id=instance_id,
@@ -42,10 +54,26 @@ bound = BackgroundTask(
     **fast,
     opts=pulumi.ResourceOptions(depends_on=[bind]),
 )
-resize = EmulatedChange("resize", admin_url=admin, instance_id=instance_id, path="busy", bodies=[{"tasks": [
-    {"name": "kafkaConfigModify", "seconds": busy_seconds / 2, "params": {"for": public_ip}},
-    {"name": "resizeInstance", "seconds": busy_seconds, "final": "FAILED", "params": {"for": public_ip}},
-]}], opts=pulumi.ResourceOptions(depends_on=[bound]))
+resize = EmulatedChange(
+    "resize",
+    admin_url=admin,
+    instance_id=instance_id,
+    path="busy",
+    bodies=[
+        {
+            "tasks": [
+                {"name": "kafkaConfigModify", "seconds": busy_seconds / 2, "params": {"for": public_ip}},
+                {
+                    "name": "resizeInstance",
+                    "seconds": busy_seconds,
+                    "final": "FAILED",
+                    "params": {"for": public_ip},
+                },
+            ]
+        }
+    ],
+    opts=pulumi.ResourceOptions(depends_on=[bound]),
+)
 idle = InstanceIdle(
     "idle-before-next-change",
     instance_id=instance_id,

@@ -20,9 +20,10 @@ import pulumi.dynamic
 
 
 def _post(url: str, body: Any) -> bytes:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback emulator
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
         return response.read()
 
 
@@ -35,7 +36,9 @@ class EmulatedChangeProvider(pulumi.dynamic.ResourceProvider):
         return {**props, "applied_at": time.time()}
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        return pulumi.dynamic.CreateResult(id_=f"{props['instance_id']}/{props['path']}", outs=self._apply(props))
+        return pulumi.dynamic.CreateResult(
+            id_=f"{props['instance_id']}/{props['path']}", outs=self._apply(props)
+        )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         return pulumi.dynamic.DiffResult(changes=olds.get("bodies") != news.get("bodies"))
@@ -47,8 +50,25 @@ class EmulatedChangeProvider(pulumi.dynamic.ResourceProvider):
 class EmulatedChange(pulumi.dynamic.Resource, module="emulated", name="Change"):
     applied_at: pulumi.Output[float]
 
-    def __init__(self, name: str, *, admin_url: str, instance_id: str, path: str, bodies: list[Any],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(EmulatedChangeProvider(), name, {
-            "admin_url": admin_url, "instance_id": instance_id, "path": path, "bodies": bodies, "applied_at": None,
-        }, opts)
+    def __init__(
+        self,
+        name: str,
+        *,
+        admin_url: str,
+        instance_id: str,
+        path: str,
+        bodies: list[Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            EmulatedChangeProvider(),
+            name,
+            {
+                "admin_url": admin_url,
+                "instance_id": instance_id,
+                "path": path,
+                "bodies": bodies,
+                "applied_at": None,
+            },
+            opts,
+        )
