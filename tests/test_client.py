@@ -34,7 +34,7 @@ from pulumi_dms_tasks._errors import (
 )
 from pulumi_dms_tasks._models import TaskStatus
 from pulumi_dms_tasks._waiting import WaitProgress
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-client-1"
 UNKNOWN_TASK = "0" * 32
