@@ -35,5 +35,6 @@ setup(
             "huaweicloudsdkkafka==3.1.219",
         ],
     },
+    entry_points={"console_scripts": ["dms-tasks = pulumi_dms_tasks._cli:main"]},
     classifiers=["Programming Language :: Python :: 3", "Typing :: Typed"],
 )

@@ -23,6 +23,10 @@ ALLOWED = {
     "provider": {"_constants", "client", "errors", "models", "outputs", "settings", "validation", "waiting"},
     "functions": {"_constants", "client", "errors", "models", "outputs", "validation"},
     "resource": {"outputs", "provider"},
+    # The command line sits beside the functions: the client and its pieces, never Pulumi.
+    "_display": set(),
+    "_cli": {"_constants", "_display", "_version", "client", "errors", "models", "outputs", "settings", "validation", "waiting"},
+    "__main__": {"_cli"},
     "testing": {"emulator"},
 }
 
