@@ -80,10 +80,11 @@ class Display:
         self._width = width or self._terminal_width
         self._lock = threading.Lock()
         self._started = clock()
-        self._template = "starting"
+        self._template = "no answer yet"
         self._left_until: float | None = None
         self._key: Hashable = None
-        self._printed_at: float | None = None
+        # A first request that hangs still gets a heartbeat: CI jobs die when a step is silent too long.
+        self._printed_at = self._started
         self._drawn = ""
         self.redraws = 0
 
@@ -119,7 +120,7 @@ class Display:
         with self._lock:
             if self._live:
                 self._redraw()
-            elif self._printed_at is not None and self._clock() - self._printed_at >= self._heartbeat:
+            elif self._clock() - self._printed_at >= self._heartbeat:
                 self._line()
 
     def close(self) -> None:
