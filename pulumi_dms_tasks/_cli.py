@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import signal
 import sys
 import threading
@@ -64,7 +63,7 @@ exit status:
   1    the task ended FAILED, CANCELLED or DELETED
   2    bad usage or bad input (named, before any request), or settings missing
   3    timed out (the task, or the instance, is still busy)
-  4    an API, authentication or transport error
+  4    an API, authentication or transport error (or any other error)
   130  interrupted (Ctrl-C); the task itself goes on in the cloud
 """
 
@@ -229,7 +228,7 @@ class Plan:
     poll_interval: float = DEFAULT_POLL_INTERVAL
     max_poll_interval: float | None = None
     heartbeat: float = HEARTBEAT_SECONDS
-    settings: Any = None
+    settings: "ClientSettings | None" = None
 
 
 def check_arguments(args: argparse.Namespace) -> Plan:
@@ -417,6 +416,8 @@ def wait_for_idle(
     Transient errors (5xx, 429, transport) count as a failed poll within the deadline, as in the
     task wait; anything else is raised.
     """
+    import random
+
     from .models import PENDING_STATUSES, format_api_timestamp
     from .waiting import WaitPolicy
 
@@ -739,6 +740,13 @@ def execute(plan: Plan) -> int:
         _emit(doc, task_table(doc), plan)
     if not isinstance(result, Exception):
         raise result
+    if not isinstance(result, DmsError):
+        # Not an answer from the API but a bug of ours: keep the traceback for the report.
+        import traceback
+
+        traceback.print_exception(result, file=sys.stderr)
+        _error(f"unexpected error ({type(result).__name__}); please report it")
+        return EXIT_API_ERROR
     _error(result)
     return exit_status(result)
 
