@@ -166,25 +166,14 @@ def run(emu, *, reps: int = 2, big: int = 25) -> tuple[list[Row], list[Row]]:
         return ([Row("5. pulumi up wall time", "skipped", "", "", f"<= {GOAL}", "n/a")],
                 [Row("6. provider peak RSS", "skipped", "", "", "info", "n/a")])
     runs: dict[int, list[dict]] = {1: [], big: []}
-    saved = {k: os.environ.get(k) for k in ("PULUMI_HOME", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE",
-                                            "PULUMI_SKIP_UPDATE_CHECK", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION",
-                                            "PULUMI_PYTHON_CMD", "PULUMI_SKIP_CONFIRMATIONS", "NO_COLOR", "PYTHONPATH",
-                                            "PYTHONUNBUFFERED")}
-    try:
-        with tempfile.TemporaryDirectory(prefix="dms-bench-") as tmp:
-            for _ in range(reps):
-                for n in (1, big):  # interleaved: 1, 25, 1, 25
-                    r = _one_up(emu, Path(tmp), n)
-                    runs[n].append(r)
-                    print(f"   up with {n:>2} task(s): {r['wall']:.2f} s wall, done {r['after_success']:.2f} s after "
-                          f"SUCCESS, {r['calls']} API calls, {r['waited']} task(s) polled >1x, provider peak RSS {r['peak_rss'] / 1024:.1f} MiB "
-                          f"(HWM {r['peak_hwm'] / 1024:.1f} MiB, {r['samples']} samples, {r['pids']} process(es))")
-    finally:
-        for k, v in saved.items():  # StackRunner exports these into os.environ
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with tempfile.TemporaryDirectory(prefix="dms-bench-") as tmp:
+        for _ in range(reps):
+            for n in (1, big):  # interleaved: 1, 25, 1, 25
+                r = _one_up(emu, Path(tmp), n)
+                runs[n].append(r)
+                print(f"   up with {n:>2} task(s): {r['wall']:.2f} s wall, done {r['after_success']:.2f} s after "
+                      f"SUCCESS, {r['calls']} API calls, {r['waited']} task(s) polled >1x, provider peak RSS {r['peak_rss'] / 1024:.1f} MiB "
+                      f"(HWM {r['peak_hwm'] / 1024:.1f} MiB, {r['samples']} samples, {r['pids']} process(es))")
     one = [r["wall"] for r in runs[1]]
     many = [r["wall"] for r in runs[big]]
     ratio = statistics.median(many) / statistics.median(one)

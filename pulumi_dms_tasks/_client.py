@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
@@ -56,7 +56,7 @@ from ._errors import (
 )
 from ._matching import params_contain
 from ._models import PENDING_STATUSES, IdleResult, Task, TaskList, TaskProgress
-from ._settings import ClientSettings, ConfigLookup, resolve_settings
+from ._settings import ClientSettings, SettingsArgs, resolve_settings
 from ._transport import build_session, deadline, read_body
 from ._validation import parse_duration, parse_time, validate_id, validate_params_match, validate_task_name
 from ._waiting import (
@@ -107,44 +107,25 @@ class _Reply:
 class DmsClient:
     """A client for one project's DMS background tasks. Thread-safe; close it or use ``with``.
 
-    Settings come from the arguments, else ``config`` (a lookup of ``huaweicloud:*`` stack config
-    keys), else the environment; see :mod:`pulumi_dms_tasks._settings` for the order.
+    Keyword settings (all optional; see :class:`~pulumi_dms_tasks._settings.SettingsArgs`):
+    ``endpoint``, ``region``, ``project_id``, ``ak``, ``sk``, ``security_token``,
+    ``connect_timeout``, ``read_timeout``, ``max_retries``, ``verify``, ``config`` (a lookup of
+    ``huaweicloud:*`` stack config keys), ``env`` and ``call_timeout``; each comes from its
+    argument, else the stack config, else the environment. Or pass ``settings=``, already
+    resolved, but not both.
     """
 
     def __init__(
         self,
         *,
-        endpoint: str | None = None,
-        region: str | None = None,
-        project_id: str | None = None,
-        ak: str | None = None,
-        sk: str | None = None,
-        security_token: str | None = None,
-        connect_timeout: float | str | None = None,
-        read_timeout: float | str | None = None,
-        max_retries: int | None = None,
-        verify: bool | str | None = None,
-        config: ConfigLookup | None = None,
-        env: Mapping[str, str] | None = None,
         settings: ClientSettings | None = None,
         clock: Callable[[], datetime] | None = None,
-        call_timeout: float | str | None = None,
+        **kwargs: Unpack[SettingsArgs],
     ) -> None:
-        self._settings = settings or resolve_settings(
-            endpoint=endpoint,
-            region=region,
-            project_id=project_id,
-            ak=ak,
-            sk=sk,
-            security_token=security_token,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            max_retries=max_retries,
-            verify=verify,
-            config=config,
-            env=env,
-            call_timeout=call_timeout,
-        )
+        if settings is not None and kwargs:
+            # Which would win is a guess either way: refuse rather than ignore one of them.
+            raise TypeError(f"pass settings= or keyword settings, not both (got settings= and {sorted(kwargs)[0]}=)")
+        self._settings = settings or resolve_settings(**kwargs)
         s = self._settings
         self._session = build_session(
             endpoint=s.endpoint,

@@ -153,10 +153,6 @@ class ApiError(DmsError):
         msg = _shown(error_msg or "")
         super().__init__(f"{operation} failed: HTTP {status} {code}: {msg}{_context(ctx)}")
 
-    @property
-    def status_code(self) -> int:
-        """Alias of ``status`` with the vendor SDK's name."""
-        return self.status
 
 
 class RedirectError(ApiError):

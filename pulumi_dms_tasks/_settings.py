@@ -23,7 +23,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from ._constants import (
     DEFAULT_CALL_TIMEOUT,
@@ -42,7 +42,7 @@ from ._validation import (
     validate_region,
 )
 
-__all__ = ["ClientSettings", "resolve_settings", "ConfigLookup"]
+__all__ = ["SETTINGS_KEYWORDS", "ClientSettings", "ConfigLookup", "SettingsArgs", "resolve_settings"]
 
 ConfigLookup = Callable[[str], Any]
 """Reads a full stack-config key such as ``huaweicloud:secretKey``; ``None`` when unset."""
@@ -119,23 +119,37 @@ def default_endpoint(region: str, cloud: str | None = None) -> str:
     return f"https://dms.{region}.{cloud}"
 
 
-def resolve_settings(
-    *,
-    endpoint: str | None = None,
-    region: str | None = None,
-    project_id: str | None = None,
-    ak: str | None = None,
-    sk: str | None = None,
-    security_token: str | None = None,
-    connect_timeout: float | str | None = None,
-    read_timeout: float | str | None = None,
-    max_retries: int | None = None,
-    verify: bool | str | None = None,
-    config: ConfigLookup | None = None,
-    env: Mapping[str, str] | None = None,
-    call_timeout: float | str | None = None,
-) -> ClientSettings:
+class SettingsArgs(TypedDict, total=False):
+    """The keyword settings of :func:`resolve_settings` and ``DmsClient``; each one is optional."""
+
+    endpoint: str | None
+    region: str | None
+    project_id: str | None
+    ak: str | None
+    sk: str | None
+    security_token: str | None
+    connect_timeout: float | str | None
+    read_timeout: float | str | None
+    max_retries: int | None
+    verify: bool | str | None
+    config: ConfigLookup | None
+    env: Mapping[str, str] | None
+    call_timeout: float | str | None
+
+
+SETTINGS_KEYWORDS = frozenset(SettingsArgs.__annotations__)
+
+
+def resolve_settings(**kwargs: Unpack[SettingsArgs]) -> ClientSettings:
     """Combine arguments, stack config and environment (see the module docstring)."""
+    unknown = sorted(set(kwargs) - SETTINGS_KEYWORDS)
+    if unknown:
+        raise TypeError(f"unexpected setting {unknown[0]!r}; known settings: {', '.join(sorted(SETTINGS_KEYWORDS))}")
+    endpoint, region, project_id = kwargs.get("endpoint"), kwargs.get("region"), kwargs.get("project_id")
+    ak, sk, security_token = kwargs.get("ak"), kwargs.get("sk"), kwargs.get("security_token")
+    connect_timeout, read_timeout = kwargs.get("connect_timeout"), kwargs.get("read_timeout")
+    max_retries, verify, call_timeout = kwargs.get("max_retries"), kwargs.get("verify"), kwargs.get("call_timeout")
+    config, env = kwargs.get("config"), kwargs.get("env")
     environ = os.environ if env is None else env
     lookup = config or (lambda key: None)
     explicit = {

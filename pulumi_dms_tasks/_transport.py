@@ -1,6 +1,8 @@
 """The HTTP layer: one ``requests.Session`` with urllib3 ``Retry``, timeouts and a hard deadline.
 
-Transport retries (429/5xx, connection and read errors; GET only) live here and nowhere else.
+Transport retries (429/5xx, connection and read errors; GET only) live here. The wait loop
+(:mod:`._waiting`) is the other retry layer, for a different concern: it counts a poll that failed
+after these retries as one attempt and keeps polling within the wait's own deadline.
 Every request runs inside :func:`deadline`: the retry policy never starts an attempt that could
 not finish before it, and a watchdog shuts the request's socket down when it passes, so a server
 that trickles its headers or body a byte at a time cannot stretch a call (socket timeouts only
@@ -42,7 +44,7 @@ from ._constants import (
     RETRY_STATUSES,
 )
 
-__all__ = ["DeadlineRetry", "Guard", "build_session", "deadline", "current_deadline", "read_body"]
+__all__ = ["DeadlineRetry", "Guard", "build_session", "deadline", "read_body"]
 
 _CHUNK = 64 * 1024
 
@@ -160,12 +162,6 @@ def deadline(at: float, attempt_timeout: float) -> Iterator[Guard]:
         _GUARD.reset(guard_token)
         _DEADLINE.reset(token)
         guard.finish()
-
-
-def current_deadline() -> float | None:
-    """The monotonic deadline set by :func:`deadline` in this context, if any."""
-    value = _DEADLINE.get()
-    return None if value is None else value.at
 
 
 def _watch_socket(sock: socket.socket | None) -> None:

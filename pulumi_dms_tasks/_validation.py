@@ -22,7 +22,6 @@ from ._constants import (
     MAX_NAME_LENGTH,
 )
 from ._errors import InvalidInputError
-from ._models import parse_timestamp_text, to_utc
 
 # params_match: a user's few keys, not a document.
 MAX_PARAMS_MATCH_NODES = 1000
@@ -153,6 +152,10 @@ def parse_time(value: Any, field: str) -> datetime:
     expected = (
         f"a datetime, an ISO 8601 timestamp or 'YYYYMMDDHHmmss' (UTC) between {EARLIEST_TIME_TEXT} and {LATEST_TIME_TEXT}"
     )
+    # Imported here, not at the top: _models loads pydantic, and `dms-tasks --help` and the
+    # provider's unpickling (every provider process) import this module without needing it.
+    from ._models import parse_timestamp_text, to_utc
+
     if isinstance(value, datetime):
         parsed = value
     elif not isinstance(value, str) or not value.strip():

@@ -136,7 +136,7 @@ class StackRunner:
         )
 
     def outputs_json(self) -> dict[str, Any]:
-        """``pulumi stack output --json --show-secrets`` through the CLI."""
+        """``pulumi stack output --json`` through the CLI (secret outputs stay masked)."""
         return json.loads(self.cli("stack", "output", "--json").stdout)
 
     def export(self, show_secrets: bool = False) -> str:

@@ -9,9 +9,7 @@ import pytest
 
 from pulumi_dms_tasks.emulator import Emulator
 
-TEST_AK = "AKTESTEMULATOR000001"
-TEST_SK = "sk-test-Emulator-Secret-0123456789abcdef"
-TEST_PROJECT = "0123456789abcdef0123456789abcdef"
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 
 @pytest.fixture(scope="session")

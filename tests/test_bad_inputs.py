@@ -17,7 +17,7 @@ from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._errors import ConfigurationError, DmsError, InvalidInputError
 from pulumi_dms_tasks._functions import get_background_task, list_background_tasks
 from pulumi_dms_tasks.provider import BackgroundTaskProvider, validate_inputs
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 REPO = Path(__file__).resolve().parents[1]
 INSTANCE = "inst-bad-1"

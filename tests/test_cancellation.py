@@ -20,7 +20,7 @@ from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._models import Task
 from pulumi_dms_tasks._waiting import WaitPolicy, wait_until_terminal
 
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 REPO = Path(__file__).resolve().parents[1]
 

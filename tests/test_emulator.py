@@ -27,7 +27,7 @@ from pulumi_dms_tasks.emulator import (
     Emulator,
 )
 
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 API_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

@@ -22,7 +22,7 @@ from pulumi_dms_tasks._auth import AkSkAuth
 from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks.emulator._server import MAX_BODY_BYTES
 
-from tests.conftest import TEST_AK, TEST_SK
+from tests.helpers import TEST_AK, TEST_SK
 from tests.test_emulator_cli import AK, PROJECT, SK, signed_list, stop, wait_for_url
 
 REPO = Path(__file__).resolve().parents[1]

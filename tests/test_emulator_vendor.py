@@ -20,7 +20,7 @@ from huaweicloudsdkkafka.v2 import (
 
 from pulumi_dms_tasks._auth import AkSkAuth
 from pulumi_dms_tasks.emulator import Emulator
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "11111111-2222-3333-4444-555555555555"
 BASE = datetime(2024, 3, 4, 5, 6, 7, 890000, tzinfo=timezone.utc)

@@ -17,7 +17,7 @@ from pulumi_dms_tasks._errors import (
     TaskTimeoutError,
     TransportError,
 )
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-faults-1"
 

@@ -30,7 +30,7 @@ from pulumi_dms_tasks._errors import (
 )
 from pulumi_dms_tasks._functions import get_background_task
 from pulumi_dms_tasks.provider import BackgroundTaskProvider
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 from tests.hostile import HostileServer, Reply, Seen, gzip_bomb, serve, task_body
 
 INSTANCE = "inst-hostile-1"

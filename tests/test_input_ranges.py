@@ -16,7 +16,7 @@ from pulumi_dms_tasks._errors import ConfigurationError, DmsError, InvalidInputE
 from pulumi_dms_tasks._functions import get_background_task, list_background_tasks
 from pulumi_dms_tasks.provider import BackgroundTaskProvider, validate_inputs
 from pulumi_dms_tasks._validation import parse_duration, parse_time, validate_endpoint
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-ranges-1"
 PASSWORD = "PASSWORD-s3cr3t"

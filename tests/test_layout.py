@@ -16,12 +16,12 @@ PACKAGE = "pulumi_dms_tasks"
 
 # Bottom first. The emulator (the server side) is one unit here and may use only the wire pieces.
 LAYERS: list[set[str]] = [
-    {"_version", "_constants", "_errors", "_models", "_canonical", "_cancellation", "_matching"},
+    {"_version", "_constants", "_errors", "_models", "_canonical", "_cancellation", "_display", "_matching"},
     {"_validation", "_auth", "_transport", "_outputs", "_waiting"},
     {"_settings"},
     {"_client"},
-    {"provider", "_functions"},
-    {"_resource"},
+    {"provider", "_functions", "_cli"},
+    {"_resource", "__main__"},
     {"emulator"},
     {"testing"},
 ]

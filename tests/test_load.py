@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_dms_tasks._client import DmsClient
 from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._models import Task
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 STATUSES = ["SUCCESS", "FAILED", "CANCELLED", "EXECUTING", "CREATED"]
 

@@ -12,7 +12,7 @@ import requests
 from pulumi_dms_tasks import DmsClient
 from pulumi_dms_tasks._auth import AkSkAuth
 from pulumi_dms_tasks.emulator import Emulator
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 from tests.one_name_server import OneNameServer, run_one_name_server
 
 INSTANCE = "11111111-2222-3333-4444-555555555555"

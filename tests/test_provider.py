@@ -11,7 +11,7 @@ from pulumi.dynamic.config import Config
 
 from pulumi_dms_tasks._errors import ConfigurationError, InvalidInputError, TaskFailedError, TaskTimeoutError
 from pulumi_dms_tasks.provider import UNKNOWN, BackgroundTaskProvider, parse_resource_id
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 
 @pytest.fixture()
@@ -217,3 +217,24 @@ def test_by_name_resource_is_stable_across_runs(provider, emulator) -> None:
     assert updated["task_id"] == outs["task_id"] and updated["timeout"] == 60
     renamed = provider.diff("x", outs, {**news, "task_name": "modifyAutoTopic"})
     assert renamed.replaces == ["task_name"]
+
+
+# The provider blob that version 0.1.0 (before internals became private modules) wrote into every
+# state, made with the SDK's own serialize_provider(); refresh of an existing stack unpickles it.
+STATE_BLOB_0_1_0 = "gASVPgAAAAAAAACMGXB1bHVtaV9kbXNfdGFza3MucHJvdmlkZXKUjBZCYWNrZ3JvdW5kVGFza1Byb3ZpZGVylJOUKYGUfZRiLg=="
+
+
+def test_a_provider_pickled_by_an_earlier_version_still_refreshes(emulator, clean_env) -> None:
+    """State written before the clean-up unpickles to today's provider, which reads the task."""
+    import base64
+
+    restored = dill.loads(base64.b64decode(STATE_BLOB_0_1_0))
+    assert type(restored) is BackgroundTaskProvider
+    restored.configure(ConfigureRequest(Config({
+        "huaweicloud:accessKey": TEST_AK,
+        "huaweicloud:secretKey": TEST_SK,
+        "huaweicloud:projectId": TEST_PROJECT,
+        "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
+    }, "proj")))
+    tid = emulator.add_task("inst-p")
+    assert restored.read(f"inst-p/{tid}", props(task_id=tid)).outs["status"] == "SUCCESS"

@@ -15,7 +15,7 @@ from pulumi_dms_tasks._client import DmsClient
 from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._errors import ConfigurationError, InvalidInputError
 from pulumi_dms_tasks._settings import ClientSettings, default_endpoint, resolve_settings
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 BASE_ENV = {"HW_PROJECT_ID": "proj-env", "HW_REGION_NAME": "cn-north-4", "HW_ACCESS_KEY": "AK-HW", "HW_SECRET_KEY": "SK-HW"}
 
@@ -267,9 +267,28 @@ def test_settings_from_stack_config_reach_the_emulator(emulator: Emulator) -> No
     assert emulator.request_counts()["rejected"] == 0
 
 
-def test_explicit_settings_object_is_used_as_given(emulator: Emulator) -> None:
+def test_explicit_settings_object_is_used_as_given(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     """DmsClient(settings=ClientSettings(...)) uses those settings and reads nothing else."""
     task_id = emulator.add_task("inst-settings")
     s = ClientSettings(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, max_retries=0)
-    with DmsClient(settings=s, env={"HW_ACCESS_KEY": "ignored"}) as client:
+    monkeypatch.setenv("HW_ACCESS_KEY", "ignored")
+    monkeypatch.setenv("HW_DMS_ENDPOINT", "http://127.0.0.1:9")
+    with DmsClient(settings=s) as client:
         assert client.show_task("inst-settings", task_id).id == task_id
+
+
+def test_client_refuses_settings_and_keywords_together() -> None:
+    """DmsClient(settings=s, endpoint=...) is an error, not a silently ignored endpoint."""
+    settings = resolve_settings(env=BASE_ENV)
+    with pytest.raises(TypeError, match="not both"):
+        DmsClient(settings=settings, endpoint="https://elsewhere.example")
+    with DmsClient(settings=settings) as client:
+        assert client.endpoint == settings.endpoint
+
+
+def test_an_unknown_setting_is_named() -> None:
+    """A misspelt keyword is refused, naming it, instead of being dropped."""
+    with pytest.raises(TypeError, match="'projectid'"):
+        resolve_settings(env=BASE_ENV, projectid="p")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="'regoin'"):
+        DmsClient(env=BASE_ENV, regoin="cn-north-4")  # type: ignore[call-arg]

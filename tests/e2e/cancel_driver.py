@@ -28,7 +28,7 @@ from pulumi import automation as auto  # noqa: E402
 
 import stackrun  # noqa: E402
 from pulumi_dms_tasks import BackgroundTask  # noqa: E402
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK  # noqa: E402
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK  # noqa: E402
 
 INSTANCE = "inst-cancel"
 RESOURCE = "slow-task"

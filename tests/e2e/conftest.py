@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "examples" / "shared"))
 
 import stackrun  # noqa: E402
 
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK  # noqa: E402
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK  # noqa: E402
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 LOCAL_FILE = ROOT / "examples" / "shared" / "local_file.py"

@@ -7,6 +7,7 @@ not how the program is launched); the directory-program path is covered in test_
 from __future__ import annotations
 
 import pulumi
+import pytest
 
 from pulumi_dms_tasks import BackgroundTask
 
@@ -42,6 +43,7 @@ def test_twenty_five_tasks_finishing_together_all_succeed(make_stack, emulator) 
     assert runner.outputs_json()["statuses"] == ["SUCCESS"] * 25
 
 
+@pytest.mark.slow
 def test_four_minute_task_is_waited_out(make_stack, emulator) -> None:
     """A task running 4 minutes keeps `up` waiting (no ~180 s hang) and then succeeds."""
     tid = emulator.add_task("inst-long", timeline=[{"status": "EXECUTING", "after": 0},

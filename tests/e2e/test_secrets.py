@@ -19,7 +19,7 @@ import pytest
 import stackrun
 
 from pulumi_dms_tasks.emulator import Emulator
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 TOKEN = "temporary-token/+=Secret-0123456789"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # how Pulumi state marks a secret value
