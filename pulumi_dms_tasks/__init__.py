@@ -11,37 +11,52 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
+# `X as X`: names seen by type checkers are explicit re-exports (mypy --strict users import them).
 if TYPE_CHECKING:
-    from ._auth import AkSkAuth
-    from ._client import DmsClient
+    from ._auth import (
+        AkSkAuth as AkSkAuth,
+    )
+    from ._client import (
+        DmsClient as DmsClient,
+    )
     from ._errors import (
-        ApiError,
-        AuthenticationError,
-        ConfigurationError,
-        DmsError,
-        InvalidInputError,
-        InvalidResponseError,
-        NotFoundError,
-        RedirectError,
-        ServerError,
-        TaskCancelledError,
-        TaskError,
-        TaskFailedError,
-        TaskTimeoutError,
-        ThrottledError,
-        TransportError,
+        ApiError as ApiError,
+        AuthenticationError as AuthenticationError,
+        ConfigurationError as ConfigurationError,
+        DmsError as DmsError,
+        InvalidInputError as InvalidInputError,
+        InvalidResponseError as InvalidResponseError,
+        NotFoundError as NotFoundError,
+        RedirectError as RedirectError,
+        ServerError as ServerError,
+        TaskCancelledError as TaskCancelledError,
+        TaskError as TaskError,
+        TaskFailedError as TaskFailedError,
+        TaskTimeoutError as TaskTimeoutError,
+        ThrottledError as ThrottledError,
+        TransportError as TransportError,
     )
     from ._functions import (
-        GetBackgroundTaskResult,
-        ListBackgroundTasksResult,
-        get_background_task,
-        get_background_task_output,
-        list_background_tasks,
-        list_background_tasks_output,
+        GetBackgroundTaskResult as GetBackgroundTaskResult,
+        ListBackgroundTasksResult as ListBackgroundTasksResult,
+        get_background_task as get_background_task,
+        get_background_task_output as get_background_task_output,
+        list_background_tasks as list_background_tasks,
+        list_background_tasks_output as list_background_tasks_output,
     )
-    from ._models import Task, TaskProgress, TaskStatus, TaskStep
-    from ._resource import BackgroundTask, BackgroundTaskArgs
-    from ._waiting import WaitProgress
+    from ._models import (
+        Task as Task,
+        TaskProgress as TaskProgress,
+        TaskStatus as TaskStatus,
+        TaskStep as TaskStep,
+    )
+    from ._resource import (
+        BackgroundTask as BackgroundTask,
+        BackgroundTaskArgs as BackgroundTaskArgs,
+    )
+    from ._waiting import (
+        WaitProgress as WaitProgress,
+    )
 
 # Public name -> the private module that defines it. Names load on first use (PEP 562), so
 # importing the package stays cheap and `DmsClient` does not pull in Pulumi.
