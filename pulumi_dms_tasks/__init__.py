@@ -11,42 +11,60 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
+# `X as X`: names seen by type checkers are explicit re-exports (mypy --strict users import them).
 if TYPE_CHECKING:
-    from ._auth import AkSkAuth
-    from ._client import DmsClient
+    from ._auth import (
+        AkSkAuth as AkSkAuth,
+    )
+    from ._client import (
+        DmsClient as DmsClient,
+    )
     from ._errors import (
-        ApiError,
-        AuthenticationError,
-        ConfigurationError,
-        DmsError,
-        IdleTimeoutError,
-        InvalidInputError,
-        InvalidResponseError,
-        NoMatchingTaskError,
-        NotFoundError,
-        RedirectError,
-        ServerError,
-        TaskCancelledError,
-        TaskError,
-        TaskFailedError,
-        TaskTimeoutError,
-        ThrottledError,
-        TransportError,
+        ApiError as ApiError,
+        AuthenticationError as AuthenticationError,
+        ConfigurationError as ConfigurationError,
+        DmsError as DmsError,
+        IdleTimeoutError as IdleTimeoutError,
+        InvalidInputError as InvalidInputError,
+        InvalidResponseError as InvalidResponseError,
+        NoMatchingTaskError as NoMatchingTaskError,
+        NotFoundError as NotFoundError,
+        RedirectError as RedirectError,
+        ServerError as ServerError,
+        TaskCancelledError as TaskCancelledError,
+        TaskError as TaskError,
+        TaskFailedError as TaskFailedError,
+        TaskTimeoutError as TaskTimeoutError,
+        ThrottledError as ThrottledError,
+        TransportError as TransportError,
     )
     from ._functions import (
-        GetBackgroundTaskResult,
-        GetInstanceIdleResult,
-        ListBackgroundTasksResult,
-        get_background_task,
-        get_background_task_output,
-        get_instance_idle,
-        get_instance_idle_output,
-        list_background_tasks,
-        list_background_tasks_output,
+        GetBackgroundTaskResult as GetBackgroundTaskResult,
+        GetInstanceIdleResult as GetInstanceIdleResult,
+        ListBackgroundTasksResult as ListBackgroundTasksResult,
+        get_background_task as get_background_task,
+        get_background_task_output as get_background_task_output,
+        get_instance_idle as get_instance_idle,
+        get_instance_idle_output as get_instance_idle_output,
+        list_background_tasks as list_background_tasks,
+        list_background_tasks_output as list_background_tasks_output,
     )
-    from ._models import IdleResult, Task, TaskProgress, TaskStatus, TaskStep
-    from ._resource import BackgroundTask, BackgroundTaskArgs, InstanceIdle, InstanceIdleArgs
-    from ._waiting import WaitProgress
+    from ._models import (
+        IdleResult as IdleResult,
+        Task as Task,
+        TaskProgress as TaskProgress,
+        TaskStatus as TaskStatus,
+        TaskStep as TaskStep,
+    )
+    from ._resource import (
+        BackgroundTask as BackgroundTask,
+        BackgroundTaskArgs as BackgroundTaskArgs,
+        InstanceIdle as InstanceIdle,
+        InstanceIdleArgs as InstanceIdleArgs,
+    )
+    from ._waiting import (
+        WaitProgress as WaitProgress,
+    )
 
 # Public name -> the private module that defines it. Names load on first use (PEP 562), so
 # importing the package stays cheap and `DmsClient` does not pull in Pulumi.

@@ -19,7 +19,7 @@ from pulumi_dms_tasks._cli import params_contain
 from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._outputs import OUTPUT_KEYS
 
-from .conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from .helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 DMS_TASKS = Path(sys.executable).parent / "dms-tasks"
 INSTANCE = "inst-cli-1"

@@ -1,22 +1,19 @@
-"""Runs one stack of the cancellation tests in a process of its own, so a test can signal it.
+"""An Automation API script for the cancellation tests, run in a process of its own so a test can
+interrupt it (the terminal cases run ``pulumi up`` on a directory program instead).
 
-    python tests/e2e/cancel_driver.py up|recover|pending STATE_DIR URL TASK_ID [--harness-ignores-sigint]
+    python tests/e2e/cancel_driver.py up|recover|pending STATE_DIR URL TASK_ID
 
-``up`` runs ``pulumi up`` of an inline program (one ``BackgroundTask`` waiting on TASK_ID of
+``up`` runs ``stack.up()`` of an inline program (one ``BackgroundTask`` waiting on TASK_ID of
 instance ``inst-cancel``) and prints the CLI's output lines, then ``RESULT <summary>`` or
-``FAILED <exit code>``. ``recover`` runs what the README's Troubleshooting says to run after an
-interrupted ``up`` (``pulumi cancel`` when the stack is still locked, then ``pulumi refresh
---clear-pending-creates``). ``pending`` prints ``PENDING <n>``, the pending operations in state.
-
-``--harness-ignores-sigint`` makes this script shrug off SIGINT, so a SIGINT to the process group
-reaches the CLI alone, as a terminal's Ctrl-C does for ``pulumi up`` (its plugins run in process
-groups of their own).
+``FAILED <exit code>``. ``recover`` does what the README's Troubleshooting says an Automation API
+user does after an interrupted ``up`` (``stack.cancel()`` when the stack is still locked, then
+``stack.refresh(clear_pending_creates=True)``). ``pending`` prints ``PENDING <n>``, the pending
+operations in state.
 """
 
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 
@@ -42,9 +39,6 @@ def program() -> None:
 
 def main(argv: list[str]) -> int:
     mode, state_dir, url, task_id = argv[:4]
-    if "--harness-ignores-sigint" in argv:
-        # A handler, not SIG_IGN: an ignored signal would stay ignored in the CLI and its plugins.
-        signal.signal(signal.SIGINT, lambda signum, frame: None)
     runner = stackrun.StackRunner(project="cancel", stack="dev", state_dir=Path(state_dir), program=program)
     if mode == "up":
         runner.set_config({"huaweicloud:projectId": TEST_PROJECT, "huaweicloud:accessKey": TEST_AK,
@@ -60,12 +54,16 @@ def main(argv: list[str]) -> int:
         print(f"RESULT {result.summary.result}", flush=True)
         return 0
     if mode == "recover":
-        done = runner.cli("refresh", "--clear-pending-creates", "--yes", check=False)
-        if "currently locked" in done.stderr:
-            runner.cli("cancel", "--yes")  # the stale lock of a CLI that was killed
-            done = runner.cli("refresh", "--clear-pending-creates", "--yes", check=False)
-        print(done.stdout, done.stderr, f"RECOVERED {done.returncode}", sep="\n", flush=True)
-        return done.returncode
+        try:
+            refreshed = runner.stack.refresh(clear_pending_creates=True, color="never")
+        except auto.CommandError as exc:
+            if "currently locked" not in str(exc):
+                print(f"{exc}\nRECOVERED {getattr(exc, 'exit_code', '?')}", flush=True)
+                return 1
+            runner.stack.cancel()  # the stale lock of a CLI that was stopped
+            refreshed = runner.stack.refresh(clear_pending_creates=True, color="never")
+        print(refreshed.stdout, refreshed.stderr, "RECOVERED 0", sep="\n", flush=True)
+        return 0
     if mode == "pending":
         state = json.loads(runner.export())
         print(f"PENDING {len(state['deployment'].get('pending_operations') or [])}", flush=True)

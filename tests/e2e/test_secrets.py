@@ -74,7 +74,7 @@ def test_config_credentials_show_only_as_the_default_providers_config(make_proje
         secret=("huaweicloud:secretKey", "huaweicloud:securityToken"),
     )
     printed = _run_everything(stack, token_emulator)
-    assert "pulumi_dms_tasks._client DEBUG GET" in printed  # our logs were on, and shown
+    assert "pulumi_dms_tasks.client DEBUG GET" in printed  # our logs were on, and shown
     assert TEST_SK not in printed and TOKEN not in printed
 
     plain = stack.export()
