@@ -201,12 +201,16 @@ class _Reporter:
         self.kind = kind
         self.last_line = 0.0
         self.last_kind: str | None = None
+        self.informed = False
 
     def __call__(self, event: "WaitProgress") -> None:
         now = time.monotonic()
-        # A by-name wait moves from searching to following the task found: say so at once.
+        # A by-name wait moves from searching to following the task found: say so at once. The
+        # first progress estimate (asked once the wait has a call to spare) is news too.
         changed = event.status_changed or event.kind != self.last_kind
-        if changed or event.polls == 1 or now - self.last_line >= self.heartbeat:
+        first_estimate = event.percentage is not None and not self.informed
+        self.informed = self.informed or event.percentage is not None
+        if changed or first_estimate or event.polls == 1 or now - self.last_line >= self.heartbeat:
             self.last_line = now
             what = f"task {event.task_id} " if event.kind == "task" and event.task_id and event.task_id not in self.label else ""
             _say(f"{self.kind} {self.label}: {what}{event.describe()}")
