@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -25,6 +25,7 @@ import requests
 from pydantic import ValidationError
 from urllib3.exceptions import ReadTimeoutError
 
+from ._auth import AkSkAuth
 from ._constants import (
     API_TIME_FORMAT,
     DEFAULT_IDLE_WINDOW,
@@ -37,18 +38,15 @@ from ._constants import (
     MAX_LIST_PAGES,
     MAX_RESPONSE_BYTES,
 )
-from ._version import __version__
-from ._auth import AkSkAuth
 from ._errors import (
     ApiError,
-    InvalidInputError,
     IdleTimeoutError,
+    InvalidInputError,
     InvalidResponseError,
     NoMatchingTaskError,
     NotFoundError,
     RedirectError,
     TaskCancelledError,
-    TaskFailedError,
     TaskTimeoutError,
     TransportError,
     api_error_for_status,
@@ -59,6 +57,7 @@ from ._models import PENDING_STATUSES, IdleResult, Task, TaskList, TaskProgress
 from ._settings import ClientSettings, SettingsArgs, resolve_settings
 from ._transport import build_session, deadline, read_body
 from ._validation import parse_duration, parse_time, validate_id, validate_params_match, validate_task_name
+from ._version import __version__
 from ._waiting import (
     ABSENT,
     BUSY,
@@ -73,7 +72,7 @@ from ._waiting import (
     wait_until_terminal,
 )
 
-__all__ = ["DmsClient", "USER_AGENT", "GATEWAY_UNKNOWN_API", "describe_search"]
+__all__ = ["GATEWAY_UNKNOWN_API", "USER_AGENT", "DmsClient", "describe_search"]
 
 USER_AGENT = f"pulumi-dms-tasks/{__version__}"
 # The API gateway's answer to a path it does not know; what RabbitMQ instances answer for progress.
@@ -83,7 +82,7 @@ log = logging.getLogger("pulumi_dms_tasks.client")
 
 
 def _api_time(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime(API_TIME_FORMAT)
+    return value.astimezone(UTC).strftime(API_TIME_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ class DmsClient:
         )
         self._session.auth = AkSkAuth(s.ak, s.sk, s.security_token, clock=clock)
         self._base = f"{s.endpoint}/v2/{quote(s.project_id, safe='')}"
-        self._utc_now: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
+        self._utc_now: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         # Instances whose engine has no progress API (RabbitMQ): learnt from the first answer, never asked again.
         self._no_progress: set[str] = set()
 
@@ -668,7 +667,7 @@ def describe_search(name: str, since: datetime | None, params_match: Mapping[str
 
 
 def _newer(a: Task, b: Task) -> bool:
-    floor = datetime.min.replace(tzinfo=timezone.utc)
+    floor = datetime.min.replace(tzinfo=UTC)
     return (a.created_at or floor) > (b.created_at or floor)
 
 

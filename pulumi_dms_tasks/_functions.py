@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pulumi
 from pulumi.runtime.config import get_config
 
-from ._constants import DEFAULT_IDLE_WINDOW, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from ._client import DmsClient
+from ._constants import DEFAULT_IDLE_WINDOW, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from ._errors import InvalidInputError
 from ._matching import params_contain
 from ._models import PENDING_STATUSES, Task, format_api_timestamp
@@ -24,14 +24,14 @@ from ._validation import parse_duration, parse_time, validate_id, validate_param
 
 __all__ = [
     "GetBackgroundTaskResult",
+    "GetInstanceIdleResult",
     "ListBackgroundTasksResult",
     "get_background_task",
     "get_background_task_output",
-    "list_background_tasks",
-    "list_background_tasks_output",
-    "GetInstanceIdleResult",
     "get_instance_idle",
     "get_instance_idle_output",
+    "list_background_tasks",
+    "list_background_tasks_output",
 ]
 
 
@@ -262,12 +262,12 @@ def get_instance_idle(
                                           max_poll_interval=max_poll_interval)
             doc = result.to_dict()
             return GetInstanceIdleResult(instance_id, True, doc["idle_at"], doc["waited_for"], [])
-        begin = datetime.now(timezone.utc) - timedelta(seconds=DEFAULT_IDLE_WINDOW)
+        begin = datetime.now(UTC) - timedelta(seconds=DEFAULT_IDLE_WINDOW)
         running = [t for t in client.list_tasks(instance_id, begin_time=begin) if t.status in PENDING_STATUSES]
     listed = [{"task_id": t.id, "name": t.name, "status": str(t.status)} for t in running]
     if listed:
         return GetInstanceIdleResult(instance_id, False, "", [], listed)
-    return GetInstanceIdleResult(instance_id, True, format_api_timestamp(datetime.now(timezone.utc)), [], [])
+    return GetInstanceIdleResult(instance_id, True, format_api_timestamp(datetime.now(UTC)), [], [])
 
 
 def get_instance_idle_output(

@@ -10,7 +10,7 @@ from ._constants import MAX_PARAMS_CHARS
 if TYPE_CHECKING:
     from ._models import IdleResult, Task
 
-__all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "IDLE_INPUT_KEYS", "IDLE_OUTPUT_KEYS", "task_outputs", "idle_outputs"]
+__all__ = ["IDLE_INPUT_KEYS", "IDLE_OUTPUT_KEYS", "INPUT_KEYS", "OUTPUT_KEYS", "idle_outputs", "task_outputs"]
 
 log = logging.getLogger("pulumi_dms_tasks.outputs")
 

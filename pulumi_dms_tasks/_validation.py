@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from ._constants import (
-    API_TIME_FORMAT,
     EARLIEST_TIME_TEXT,
     LATEST_TIME_TEXT,
     MAX_DURATION_SECONDS,
@@ -28,15 +27,15 @@ MAX_PARAMS_MATCH_NODES = 1000
 MAX_PARAMS_MATCH_DEPTH = 16
 
 __all__ = [
-    "validate_id",
-    "validate_task_name",
-    "validate_endpoint",
-    "validate_region",
     "parse_duration",
     "parse_time",
     "validate_bool",
-    "validate_positive_int",
+    "validate_endpoint",
+    "validate_id",
     "validate_params_match",
+    "validate_positive_int",
+    "validate_region",
+    "validate_task_name",
 ]
 
 _ID_RE = re.compile(r"[A-Za-z0-9_.:-]+")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC
 
 import pulumi
 import pytest
@@ -82,11 +83,11 @@ def test_get_is_a_read_of_an_existing_task(mocks: Mocks):
 @pulumi.runtime.test
 def test_params_match_and_triggers_are_registered_as_inputs(mocks: Mocks):
     """params_match (nested) and triggers reach the provider as inputs, a datetime since as ISO text."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from pulumi_dms_tasks import BackgroundTask
 
-    started = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    started = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
     task = BackgroundTask("by-name", instance_id="inst", task_name="bindInstancePublicIp", since=started,
                           params_match={"public_ip_id": "eip-1", "opts": {"enable": True}}, triggers=["eip-1", 2])
 

@@ -10,11 +10,11 @@ import pytest
 
 from pulumi_dms_tasks._errors import (
     AuthenticationError,
-    TaskCancelledError,
     InvalidInputError,
     InvalidResponseError,
     NotFoundError,
     ServerError,
+    TaskCancelledError,
     TaskFailedError,
     TaskTimeoutError,
     TransportError,
@@ -325,7 +325,9 @@ def test_never_more_calls_than_a_fixed_loop_nor_later_than_one_interval(estimate
         fetch = scripted(ft, [(0, "EXECUTING"), (duration, "SUCCESS")])
         asked: list[float] = []
 
-        def progress(_end: float, duration: float = duration, ft: FakeTime = ft) -> TaskProgress | None:
+        def progress(
+            _end: float, duration: float = duration, ft: FakeTime = ft, asked: list[float] = asked
+        ) -> TaskProgress | None:
             asked.append(ft.now)
             left = {"true": math.ceil(max(0.0, duration - (ft.now - 1000.0))), "stale-20s": 20, "zero": 0,
                     "none": None}[estimate]

@@ -12,19 +12,19 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .._models import parse_timestamp_text, to_utc
 from ._timeline import DEFAULT_TIMELINE, TimelineEntry
 
 __all__ = [
-    "DEFAULT_TASK_NAME",
     "DEFAULT_ENGINE",
+    "DEFAULT_TASK_NAME",
     "DEFAULT_USER_NAME",
+    "EARLIEST_CREATED_AT",
     "ENGINES",
     "ENGINES_WITH_PROGRESS",
-    "EARLIEST_CREATED_AT",
     "LATEST_CREATED_AT",
     "MAX_AFTER_SECONDS",
     "MAX_INSTANCE_ID_LENGTH",
@@ -68,8 +68,8 @@ _BUSY_KEYS = {"name", "params", "user_name", "seconds", "final", "progress"}
 MAX_BUSY_TASKS = 100
 # What the API can render and every client can convert to its local time zone: a timestamp near
 # datetime.max overflows on the first astimezone(), and later arithmetic (created_at + after) with it.
-EARLIEST_CREATED_AT = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST_CREATED_AT = datetime(2999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+EARLIEST_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_CREATED_AT = datetime(2999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
 MAX_AFTER_SECONDS = 100 * 366 * 86400  # a century: "never finishes" without overflowing a date
 MAX_INSTANCE_ID_LENGTH = 256
 
