@@ -11,7 +11,7 @@ import requests
 
 from pulumi_dms_tasks import AkSkAuth
 from pulumi_dms_tasks.emulator import Emulator
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 T0 = datetime(2024, 7, 8, 9, 10, 11, 250000, tzinfo=UTC)
 

@@ -21,7 +21,7 @@ from huaweicloudsdkcore.http.http_config import HttpConfig
 
 from pulumi_dms_tasks import AkSkAuth, DmsClient
 from pulumi_dms_tasks.emulator import Emulator
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "22222222-3333-4444-5555-666666666666"
 BASE = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from pulumi_dms_tasks._errors import (
 from pulumi_dms_tasks._matching import json_equal, params_contain
 from pulumi_dms_tasks._waiting import WaitProgress
 from pulumi_dms_tasks.emulator import Emulator
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-gates-1"
 BIND = "bindInstancePublicIp"
@@ -36,9 +36,14 @@ def client(emulator: Emulator) -> Iterator[DmsClient]:
         yield c
 
 
-def later(seconds: float, action: Any) -> threading.Thread:
+def later(seconds: float, action: Callable[[], object]) -> threading.Thread:
     """Run ``action`` after ``seconds`` in a thread (a change made while someone waits)."""
-    thread = threading.Thread(target=lambda: (time.sleep(seconds), action()), daemon=True)
+
+    def run() -> None:
+        time.sleep(seconds)
+        action()
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
 
@@ -369,7 +374,10 @@ def test_idle_gate_follows_a_manual_clock(emulator_manual: tuple[Emulator, Any])
 def test_a_rabbitmq_instance_is_asked_for_progress_once(emulator: Emulator, client: DmsClient) -> None:
     """The first progress call on a RabbitMQ instance gets 404 APIGW.0101; no wait of this client asks again."""
     emulator.add_instance("rabbit-1", engine="rabbitmq")
-    timeline = [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1.5}]
+    timeline: list[Mapping[str, Any]] = [
+        {"status": "EXECUTING", "after": 0},
+        {"status": "SUCCESS", "after": 1.5},
+    ]
     first, second = (
         emulator.add_task("rabbit-1", timeline=timeline),
         emulator.add_task("rabbit-1", timeline=timeline),

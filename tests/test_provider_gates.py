@@ -11,6 +11,7 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 from pulumi.output import UNKNOWN as UNKNOWN_VALUE
+from pulumi.runtime.rpc import UNKNOWN
 
 from pulumi_dms_tasks._errors import (
     IdleTimeoutError,
@@ -18,8 +19,8 @@ from pulumi_dms_tasks._errors import (
     NoMatchingTaskError,
     TaskCancelledError,
 )
-from pulumi_dms_tasks.provider import UNKNOWN, BackgroundTaskProvider, InstanceIdleProvider
-from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+from pulumi_dms_tasks.provider import BackgroundTaskProvider, InstanceIdleProvider
+from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-pg"
 BIND = "bindInstancePublicIp"

@@ -340,7 +340,7 @@ def test_never_more_calls_than_a_fixed_loop_nor_later_than_one_interval(estimate
         calls = len(fetch.calls) + len(asked)
         assert calls <= fixed_loop_calls(duration, 5), (duration, fetch.calls, asked)
         late = fetch.calls[-1] - duration
-        assert 0 <= late <= events[-2].next_poll_in, (duration, fetch.calls)  # type: ignore[operator]
+        assert 0 <= late <= events[-2].next_poll_in, (duration, fetch.calls)
         if duration <= 10:
             assert asked == []  # short tasks never pay for a progress call
 

@@ -33,7 +33,7 @@ def _project(make_project, emulator, **config: str) -> stackrun.DirectoryStack:
 def _tasks(emulator) -> list[dict]:
     """Every task of the instance as the API shows it now, newest first."""
     from pulumi_dms_tasks import DmsClient
-    from tests.conftest import TEST_AK, TEST_PROJECT, TEST_SK
+    from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
     with DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}) as client:
         return [

@@ -23,7 +23,6 @@ instance_id = config.require("instanceId")
 public_ip = config.require("publicIpId")
 admin = config.require("adminUrl")
 busy_seconds = float(config.get("busySeconds") or "3")
-fast = {"poll_interval": "0.5s", "max_poll_interval": "1s"}
 
 bind = EmulatedChange(
     "bind-public-ip",
@@ -51,7 +50,8 @@ bound = BackgroundTask(
     since=started,
     triggers=[public_ip],
     timeout="1m",
-    **fast,
+    poll_interval="0.5s",
+    max_poll_interval="1s",
     opts=pulumi.ResourceOptions(depends_on=[bind]),
 )
 resize = EmulatedChange(
@@ -79,7 +79,8 @@ idle = InstanceIdle(
     instance_id=instance_id,
     timeout=config.get("idleTimeout") or "1m",
     triggers=[public_ip],
-    **fast,
+    poll_interval="0.5s",
+    max_poll_interval="1s",
     opts=pulumi.ResourceOptions(depends_on=[resize]),
 )
 next_change = LocalFile(
