@@ -405,9 +405,8 @@ class InstanceIdleProvider(_ReadOnlyProvider):
         return CreateResult(id_=f"{instance_id}@{outs['idle_at']}", outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """``pulumi refresh``: the gate is a past moment; keep what it recorded (no API call)."""
-        inputs = {k: props.get(k) for k in IDLE_INPUT_KEYS if props.get(k) is not None}
-        return ReadResult(id_, dict(props), inputs)
+        """``pulumi refresh``: the gate is a past moment; keep what it recorded (no API call, inputs unchanged)."""
+        return ReadResult(id_, dict(props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only wait settings changed: keep the recorded outputs, record the new inputs."""
