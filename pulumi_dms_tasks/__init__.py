@@ -24,8 +24,10 @@ if TYPE_CHECKING:
         AuthenticationError as AuthenticationError,
         ConfigurationError as ConfigurationError,
         DmsError as DmsError,
+        IdleTimeoutError as IdleTimeoutError,
         InvalidInputError as InvalidInputError,
         InvalidResponseError as InvalidResponseError,
+        NoMatchingTaskError as NoMatchingTaskError,
         NotFoundError as NotFoundError,
         RedirectError as RedirectError,
         ServerError as ServerError,
@@ -38,13 +40,17 @@ if TYPE_CHECKING:
     )
     from ._functions import (
         GetBackgroundTaskResult as GetBackgroundTaskResult,
+        GetInstanceIdleResult as GetInstanceIdleResult,
         ListBackgroundTasksResult as ListBackgroundTasksResult,
         get_background_task as get_background_task,
         get_background_task_output as get_background_task_output,
+        get_instance_idle as get_instance_idle,
+        get_instance_idle_output as get_instance_idle_output,
         list_background_tasks as list_background_tasks,
         list_background_tasks_output as list_background_tasks_output,
     )
     from ._models import (
+        IdleResult as IdleResult,
         Task as Task,
         TaskProgress as TaskProgress,
         TaskStatus as TaskStatus,
@@ -53,6 +59,8 @@ if TYPE_CHECKING:
     from ._resource import (
         BackgroundTask as BackgroundTask,
         BackgroundTaskArgs as BackgroundTaskArgs,
+        InstanceIdle as InstanceIdle,
+        InstanceIdleArgs as InstanceIdleArgs,
     )
     from ._waiting import (
         WaitProgress as WaitProgress,
@@ -61,18 +69,21 @@ if TYPE_CHECKING:
 # Public name -> the private module that defines it. Names load on first use (PEP 562), so
 # importing the package stays cheap and `DmsClient` does not pull in Pulumi.
 _EXPORTS_BY_MODULE = {
-    "_resource": ("BackgroundTask", "BackgroundTaskArgs"),
+    "_resource": ("BackgroundTask", "BackgroundTaskArgs", "InstanceIdle", "InstanceIdleArgs"),
     "_functions": (
         "get_background_task",
         "get_background_task_output",
         "list_background_tasks",
         "list_background_tasks_output",
+        "get_instance_idle",
+        "get_instance_idle_output",
         "GetBackgroundTaskResult",
         "ListBackgroundTasksResult",
+        "GetInstanceIdleResult",
     ),
     "_client": ("DmsClient",),
     "_auth": ("AkSkAuth",),
-    "_models": ("Task", "TaskProgress", "TaskStatus", "TaskStep"),
+    "_models": ("Task", "TaskProgress", "TaskStatus", "TaskStep", "IdleResult"),
     "_waiting": ("WaitProgress",),
     "_errors": (
         "DmsError",
@@ -90,6 +101,8 @@ _EXPORTS_BY_MODULE = {
         "TaskFailedError",
         "TaskTimeoutError",
         "TaskCancelledError",
+        "IdleTimeoutError",
+        "NoMatchingTaskError",
     ),
 }
 _EXPORTS = {name: module for module, names in _EXPORTS_BY_MODULE.items() for name in names}

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -25,8 +25,10 @@ import requests
 from pydantic import ValidationError
 from urllib3.exceptions import ReadTimeoutError
 
+from ._auth import AkSkAuth
 from ._constants import (
     API_TIME_FORMAT,
+    DEFAULT_IDLE_WINDOW,
     DEFAULT_MAX_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
@@ -36,32 +38,51 @@ from ._constants import (
     MAX_LIST_PAGES,
     MAX_RESPONSE_BYTES,
 )
-from ._version import __version__
-from ._auth import AkSkAuth
 from ._errors import (
     ApiError,
+    IdleTimeoutError,
     InvalidInputError,
     InvalidResponseError,
+    NoMatchingTaskError,
     NotFoundError,
     RedirectError,
+    TaskCancelledError,
+    TaskTimeoutError,
     TransportError,
     api_error_for_status,
     clip_text,
 )
-from ._models import Task, TaskList, TaskProgress
+from ._matching import params_contain
+from ._models import PENDING_STATUSES, IdleResult, Task, TaskList, TaskProgress
 from ._settings import ClientSettings, SettingsArgs, resolve_settings
 from ._transport import build_session, deadline, read_body
-from ._validation import parse_duration, parse_time, validate_id, validate_task_name
-from ._waiting import WaitPolicy, WaitProgress, wait_until_terminal
+from ._validation import parse_duration, parse_time, validate_id, validate_params_match, validate_task_name
+from ._version import __version__
+from ._waiting import (
+    ABSENT,
+    BUSY,
+    FOUND,
+    IDLE,
+    IDLE_RULES,
+    SEARCH_RULES,
+    WaitPolicy,
+    WaitProgress,
+    WaitState,
+    wait,
+    wait_until_terminal,
+)
 
-__all__ = ["DmsClient", "USER_AGENT"]
+__all__ = ["GATEWAY_UNKNOWN_API", "USER_AGENT", "DmsClient", "describe_search"]
 
 USER_AGENT = f"pulumi-dms-tasks/{__version__}"
+# The API gateway's answer to a path it does not know; what RabbitMQ instances answer for progress.
+GATEWAY_UNKNOWN_API = "APIGW.0101"
+_NO_PROGRESS_MEMORY = 10_000
 log = logging.getLogger("pulumi_dms_tasks.client")
 
 
 def _api_time(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime(API_TIME_FORMAT)
+    return value.astimezone(UTC).strftime(API_TIME_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,9 @@ class DmsClient:
         )
         self._session.auth = AkSkAuth(s.ak, s.sk, s.security_token, clock=clock)
         self._base = f"{s.endpoint}/v2/{quote(s.project_id, safe='')}"
+        self._utc_now: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        # Instances whose engine has no progress API (RabbitMQ): learnt from the first answer, never asked again.
+        self._no_progress: set[str] = set()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -336,16 +360,30 @@ class DmsClient:
         return list(self.iter_tasks(instance_id, begin_time=begin_time, end_time=end_time, timeout=timeout))
 
     def find_latest_task(
-        self, instance_id: str, name: str, *, since: datetime | str | None = None, timeout: float | str | None = None
+        self,
+        instance_id: str,
+        name: str,
+        *,
+        since: datetime | str | None = None,
+        params_match: Mapping[str, Any] | None = None,
+        timeout: float | str | None = None,
+        _end: float | None = None,
     ) -> Task | None:
-        """The newest task called ``name`` (created at or after ``since``), or ``None``.
+        """The newest task called ``name``, created at or after ``since``, whose params contain ``params_match``.
 
-        ``timeout`` bounds the whole search, every page included (default: ``call_timeout``).
+        ``None`` when no task matches. Every page of the window is read (the window starts at
+        ``since``, which the API filters in whole seconds; the exact instant is checked here).
+        "Newest" is the latest ``created_at``; between tasks with the same ``created_at`` the one
+        the API lists first wins (it lists newest first, so the service's own order decides).
+        ``params_match`` is compared as described in :mod:`pulumi_dms_tasks.matching` (nested
+        mappings by containment; ``true`` is not ``1``, ``1`` is ``1.0``). ``timeout`` bounds the
+        whole search, every page included (default: ``call_timeout``).
         """
         validate_id(instance_id, "instance_id")
         validate_task_name(name, "name")
         floor = parse_time(since, "since") if since is not None else None
-        end = self._end(timeout, None)
+        wanted = validate_params_match(params_match) if params_match is not None else None
+        end = self._end(timeout, _end)
         best: Task | None = None
         # The API filters whole seconds; filter exactly here.
         begin = floor.replace(microsecond=0) if floor is not None else None
@@ -354,6 +392,8 @@ class DmsClient:
                 continue
             if floor is not None and (task.created_at is None or task.created_at < floor):
                 continue
+            if wanted is not None and not params_contain(task.params, wanted):
+                continue
             if best is None or _newer(task, best):
                 best = task
         return best
@@ -361,7 +401,11 @@ class DmsClient:
     def task_progress(
         self, instance_id: str, task_id: str, *, timeout: float | str | None = None, _end: float | None = None
     ) -> TaskProgress | None:
-        """A task's progress, or ``None`` when the task has no progress record (a 400/404 answer)."""
+        """A task's progress, or ``None`` when the task has no progress record (a 400/404 answer).
+
+        RabbitMQ instances have no progress API (the gateway answers 404 ``APIGW.0101``): the
+        client remembers such an instance and its waits do not ask again.
+        """
         validate_id(instance_id, "instance_id")
         validate_id(task_id, "task_id")
         end = self._end(timeout, _end)
@@ -371,6 +415,12 @@ class DmsClient:
                 "task_progress", "GET", f"/instances/{instance_id}/tasks/{task_id}/progress", context=context, end=end
             )
         except ApiError as exc:
+            if exc.status == 404 and exc.error_code == GATEWAY_UNKNOWN_API:
+                # The gateway knows no such API for this instance: its engine (RabbitMQ) has none.
+                if len(self._no_progress) >= _NO_PROGRESS_MEMORY:
+                    self._no_progress.clear()
+                self._no_progress.add(instance_id)
+                return None
             if exc.status in (400, 404):
                 return None
             raise
@@ -403,32 +453,221 @@ class DmsClient:
         Raises :class:`TaskFailedError` on FAILED/CANCELLED/DELETED and :class:`TaskTimeoutError`
         (with the last status seen) when ``timeout`` passes first; never sleeps past it. Delays
         start at ``poll_interval`` and back off with jitter up to ``max_poll_interval``
-        (default: the larger of 30 s and ``poll_interval``).
+        (default: the larger of 30 s and ``poll_interval``). The progress API is asked for the
+        time left only when that can save calls (see :mod:`pulumi_dms_tasks.waiting`), never for
+        an instance known to have none.
         """
         validate_id(instance_id, "instance_id")
         validate_id(task_id, "task_id")
-        low = parse_duration(poll_interval, "poll_interval")
-        high = (
-            parse_duration(max_poll_interval, "max_poll_interval")
-            if max_poll_interval is not None
-            else max(low, DEFAULT_MAX_POLL_INTERVAL)
-        )
-        policy = WaitPolicy(timeout=parse_duration(timeout, "timeout"), poll_interval=low, max_poll_interval=high)
+        policy = _policy(timeout, poll_interval, max_poll_interval)
+        return self._follow(instance_id, task_id, policy, on_progress=on_progress, use_progress=use_progress,
+                            stop_event=stop_event, sleep=sleep, rng=rng)
+
+    def _follow(
+        self,
+        instance_id: str,
+        task_id: str,
+        policy: WaitPolicy,
+        *,
+        first: Task | None = None,
+        on_progress: Callable[[WaitProgress], None] | None,
+        use_progress: bool,
+        stop_event: threading.Event | None,
+        sleep: Callable[[float], None],
+        rng: random.Random | None,
+    ) -> Task:
+        def progress(end: float) -> TaskProgress | None:
+            if instance_id in self._no_progress:
+                return None  # learnt meanwhile, by this wait or another one
+            return self.task_progress(instance_id, task_id, _end=end)
+
         return wait_until_terminal(
             lambda end: self.show_task(instance_id, task_id, _end=end),
             instance_id=instance_id,
             task_id=task_id,
             policy=policy,
-            progress=(lambda end: self.task_progress(instance_id, task_id, _end=end)) if use_progress else None,
+            first=first,
+            progress=progress if use_progress and instance_id not in self._no_progress else None,
             on_progress=on_progress,
             sleep=sleep,
             stop_event=stop_event,
             rng=rng,
         )
 
+    def wait_for_latest_task(
+        self,
+        instance_id: str,
+        name: str,
+        *,
+        since: datetime | str | None = None,
+        params_match: Mapping[str, Any] | None = None,
+        until_terminal: bool = True,
+        timeout: float | str = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float | str = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float | str | None = None,
+        on_progress: Callable[[WaitProgress], None] | None = None,
+        use_progress: bool = True,
+        stop_event: threading.Event | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> Task:
+        """Wait for "the task my change started": until :meth:`find_latest_task` finds one, then until it is terminal.
+
+        The search and the task wait share one ``timeout`` and poll through the same engine
+        (backing off from ``poll_interval``); the task the search found is the wait's first
+        observation (no call is repeated for it). With ``until_terminal=False`` the task is
+        returned as soon as it is found. Raises :class:`TaskTimeoutError` naming what was looked
+        for when no task appears in time, and what :meth:`wait_for_task` raises afterwards.
+        """
+        validate_id(instance_id, "instance_id")
+        validate_task_name(name, "name")
+        floor = parse_time(since, "since") if since is not None else None
+        wanted = validate_params_match(params_match) if params_match is not None else None
+        policy = _policy(timeout, poll_interval, max_poll_interval)
+        subject = describe_search(name, floor, wanted)
+        started = time.monotonic()
+
+        def not_found(state: WaitState[Task | None], cancelled: bool) -> Exception:
+            cls = TaskCancelledError if cancelled else TaskTimeoutError
+            return cls(instance_id=instance_id, task_id="", timeout=policy.timeout, elapsed=state.elapsed,
+                       polls=state.polls, last_error=state.last_error,
+                       subject=f"a {subject} to appear on instance {instance_id}")
+
+        found, _ = wait(
+            lambda end: self.find_latest_task(instance_id, name, since=floor, params_match=wanted, _end=end),
+            rules=SEARCH_RULES,
+            state_of=lambda task: FOUND if task is not None else ABSENT,
+            policy=policy,
+            instance_id=instance_id,
+            kind="search",
+            label=f"search for a {subject}",
+            on_timeout=not_found,
+            on_progress=on_progress,
+            sleep=sleep,
+            stop_event=stop_event,
+            rng=rng,
+        )
+        assert found is not None  # SEARCH_RULES succeed on FOUND only
+        if not until_terminal:
+            return found
+        left = policy.timeout - (time.monotonic() - started)
+        remaining = WaitPolicy(timeout=max(0.001, left), poll_interval=policy.poll_interval,
+                               max_poll_interval=policy.max_poll_interval)
+        try:
+            return self._follow(instance_id, found.id, remaining, first=found, on_progress=on_progress,
+                                use_progress=use_progress, stop_event=stop_event, sleep=sleep, rng=rng)
+        except TaskTimeoutError as exc:
+            # Report the whole wait (search included) against the timeout the caller gave.
+            elapsed = time.monotonic() - started
+            cls = TaskCancelledError if exc.cancelled else TaskTimeoutError
+            raise cls(instance_id=instance_id, task_id=found.id, timeout=policy.timeout, elapsed=elapsed,
+                      polls=exc.polls, task=exc.task, last_error=exc.last_error) from None
+
+    def require_latest_task(
+        self,
+        instance_id: str,
+        name: str,
+        *,
+        since: datetime | str | None = None,
+        params_match: Mapping[str, Any] | None = None,
+        timeout: float | str | None = None,
+    ) -> Task:
+        """:meth:`find_latest_task`, raising :class:`NoMatchingTaskError` (naming what was looked for) instead of ``None``."""
+        task = self.find_latest_task(instance_id, name, since=since, params_match=params_match, timeout=timeout)
+        if task is None:
+            floor = parse_time(since, "since") if since is not None else None
+            wanted = validate_params_match(params_match) if params_match is not None else None
+            raise NoMatchingTaskError(instance_id=instance_id, subject=describe_search(name, floor, wanted))
+        return task
+
+    def wait_for_idle(
+        self,
+        instance_id: str,
+        *,
+        timeout: float | str = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float | str = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float | str | None = None,
+        on_progress: Callable[[WaitProgress], None] | None = None,
+        stop_event: threading.Event | None = None,
+        window: float | str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> IdleResult:
+        """Wait until no task of the instance is ``CREATED`` or ``EXECUTING``; the gate before a second change.
+
+        Each poll lists every page of the tasks created in the last ``window`` (default 7 days,
+        far longer than any DMS task runs). Returns an :class:`IdleResult` with the tasks waited
+        for and their final status; one that ends ``FAILED`` does not fail the gate (the
+        instance is idle again). Raises :class:`IdleTimeoutError` naming the tasks still running
+        at the deadline, :class:`TaskCancelledError` when ``stop_event`` is set. Errors are
+        handled as in :meth:`wait_for_task` (transient ones are a failed poll).
+        """
+        validate_id(instance_id, "instance_id")
+        policy = _policy(timeout, poll_interval, max_poll_interval)
+        lookback = parse_duration(window, "window") if window is not None else DEFAULT_IDLE_WINDOW
+        waited: dict[str, Task] = {}
+
+        def poll(end: float) -> tuple[Task, ...]:
+            begin = self._utc_now() - timedelta(seconds=lookback)
+            tasks = list(self.iter_tasks(instance_id, begin_time=begin, _end=end))
+            for task in tasks:
+                if task.id in waited:
+                    waited[task.id] = task  # its latest status, the final one once it ended
+            running = tuple(t for t in tasks if t.status in PENDING_STATUSES)
+            waited.update((t.id, t) for t in running)
+            return running
+
+        def busy(state: WaitState[tuple[Task, ...]], cancelled: bool) -> Exception:
+            running = state.last or ()
+            if cancelled:
+                return TaskCancelledError(instance_id=instance_id, task_id="", timeout=policy.timeout,
+                                          elapsed=state.elapsed, polls=state.polls, last_error=state.last_error,
+                                          subject=f"instance {instance_id} to be idle", running=running)
+            return IdleTimeoutError(instance_id=instance_id, running=running, timeout=policy.timeout,
+                                    elapsed=state.elapsed, polls=state.polls, last_error=state.last_error)
+
+        _, state = wait(
+            poll,
+            rules=IDLE_RULES,
+            state_of=lambda running: BUSY if running else IDLE,
+            policy=policy,
+            instance_id=instance_id,
+            kind="idle",
+            label="idle gate",
+            on_timeout=busy,
+            running_of=lambda running: tuple((t.id, t.name, str(t.status)) for t in running),
+            on_progress=on_progress,
+            sleep=sleep,
+            stop_event=stop_event,
+            rng=rng,
+        )
+        return IdleResult(instance_id=instance_id, idle_at=self._utc_now(), waited_for=tuple(waited.values()),
+                          polls=state.polls, elapsed=state.elapsed)
+
+
+def _policy(timeout: float | str, poll_interval: float | str, max_poll_interval: float | str | None) -> WaitPolicy:
+    low = parse_duration(poll_interval, "poll_interval")
+    high = (
+        parse_duration(max_poll_interval, "max_poll_interval")
+        if max_poll_interval is not None
+        else max(low, DEFAULT_MAX_POLL_INTERVAL)
+    )
+    return WaitPolicy(timeout=parse_duration(timeout, "timeout"), poll_interval=low, max_poll_interval=high)
+
+
+def describe_search(name: str, since: datetime | None, params_match: Mapping[str, Any] | None) -> str:
+    """``task named 'x' (created at or after ..., params containing {...})``: what a search looks for."""
+    parts = []
+    if since is not None:
+        parts.append(f"created at or after {since.isoformat()}")
+    if params_match is not None:
+        text = json.dumps(params_match, separators=(",", ":"), sort_keys=True)
+        parts.append(f"params containing {text if len(text) <= 300 else text[:300] + '...'}")
+    return f"task named {name!r}" + (f" ({', '.join(parts)})" if parts else "")
+
 
 def _newer(a: Task, b: Task) -> bool:
-    floor = datetime.min.replace(tzinfo=timezone.utc)
+    floor = datetime.min.replace(tzinfo=UTC)
     return (a.created_at or floor) > (b.created_at or floor)
 
 

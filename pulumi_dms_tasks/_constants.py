@@ -34,6 +34,9 @@ DEFAULT_MAX_POLL_INTERVAL = 30.0
 BACKOFF_MULTIPLIER = 1.5
 # Right after a task is submitted, its record can lag behind; tolerate a few 404s in a row.
 NOT_FOUND_TOLERANCE = 3
+# How far back the idle gate looks for running tasks: far longer than any DMS task runs (a resize
+# takes hours), short enough that listing it stays a few pages.
+DEFAULT_IDLE_WINDOW = 7 * 24 * 3600.0
 # How often a long wait reports "still waiting" when nothing changed (lines come only with polls,
 # so a wait polled every 30 s shows one a poll; a short one still shows more than its first line).
 HEARTBEAT_SECONDS = 10.0

@@ -13,8 +13,10 @@
     │   └── ServerError           5xx
     └── TaskError                 a wait ended without success
         ├── TaskFailedError       the task reached FAILED, CANCELLED or DELETED
-        └── TaskTimeoutError      the deadline passed first
-            └── TaskCancelledError  the wait was stopped first (Ctrl-C, provider shut down, CLI gone)
+        ├── TaskTimeoutError      the deadline passed first
+        │   ├── TaskCancelledError  the wait was stopped first (Ctrl-C, provider shut down, CLI gone)
+        │   └── IdleTimeoutError    an instance still ran tasks at the deadline (``running`` lists them)
+        └── NoMatchingTaskError   a lookup by name (and params) found no task, without waiting
 
 Messages name the operation, the ids, HTTP status, ``error_code``, ``error_msg`` and the request id.
 They never contain credentials: nothing secret is ever passed in. Text that comes from a server is
@@ -42,6 +44,8 @@ __all__ = [
     "TaskFailedError",
     "TaskTimeoutError",
     "TaskCancelledError",
+    "IdleTimeoutError",
+    "NoMatchingTaskError",
     "api_error_for_status",
     "clip_text",
     "MAX_ERROR_TEXT_CHARS",
@@ -241,8 +245,22 @@ class TaskFailedError(TaskError):
         )
 
 
+def _describe_running(tasks: Any) -> str:
+    shown = [
+        f"{_shown(getattr(t, 'id', '?'), 200)} ({_shown(getattr(t, 'name', '?') or '-', 200)}, "
+        f"{_shown(str(getattr(t, 'status', '?')), 50)})"
+        for t in list(tasks)[:10]
+    ]
+    more = f" and {len(tasks) - 10} more" if len(tasks) > 10 else ""
+    return ", ".join(shown) + more
+
+
 class TaskTimeoutError(TaskError):
-    """The deadline passed before the task reached a terminal status."""
+    """The deadline passed before the task reached a terminal status.
+
+    ``subject`` replaces the task in the message when the wait was for something else (a task of
+    a name to appear, an instance to be idle); ``running`` lists tasks still running then.
+    """
 
     def __init__(
         self,
@@ -255,15 +273,27 @@ class TaskTimeoutError(TaskError):
         task: Any = None,
         last_error: BaseException | None = None,
         cancelled: bool = False,
+        subject: str | None = None,
+        running: Any = (),
     ) -> None:
         self.instance_id = instance_id
         self.cancelled = cancelled
         self.task_id = task_id
         self.timeout = timeout
         self.last_error = last_error
+        self.subject = subject
+        self.running = list(running)
         self.last_status = None if task is None else str(getattr(task, "status", None))
-        what = _describe_task(task, instance_id) if task is not None else f"task {task_id} on instance {instance_id}"
-        last = f"; last status {_shown(self.last_status, 200)}" if self.last_status else "; status never seen"
+        if subject is not None:
+            what = subject
+        else:
+            what = _describe_task(task, instance_id) if task is not None else f"task {task_id} on instance {instance_id}"
+        if self.running:
+            last = f"; still running: {_describe_running(self.running)}"
+        elif self.last_status:
+            last = f"; last status {_shown(self.last_status, 200)}"
+        else:
+            last = "" if subject is not None else "; status never seen"
         err = f"; last error: {last_error}" if last_error is not None else ""
         head = "wait cancelled" if cancelled else "timed out"
         super().__init__(
@@ -280,6 +310,7 @@ class TaskCancelledError(TaskTimeoutError):
     A :class:`TaskTimeoutError` with ``cancelled`` true, so code catching timeouts still catches it.
     ``reason`` says why (the provider: Ctrl-C, the engine shutting it down, its CLI gone) and
     ``resource`` names the resource that was waiting, when known; both end up in the message.
+    Any wait can be cancelled: a task's, a search by name, an idle gate (``subject`` says which).
     """
 
     def __init__(
@@ -294,6 +325,8 @@ class TaskCancelledError(TaskTimeoutError):
         last_error: BaseException | None = None,
         reason: str | None = None,
         resource: str | None = None,
+        subject: str | None = None,
+        running: Any = (),
     ) -> None:
         super().__init__(
             instance_id=instance_id,
@@ -304,6 +337,8 @@ class TaskCancelledError(TaskTimeoutError):
             task=task,
             last_error=last_error,
             cancelled=True,
+            subject=subject,
+            running=running,
         )
         self.reason = reason
         self.resource = resource
@@ -323,4 +358,47 @@ class TaskCancelledError(TaskTimeoutError):
             last_error=self.last_error,
             reason=reason,
             resource=resource,
+            subject=self.subject,
+            running=self.running,
         )
+
+
+class IdleTimeoutError(TaskTimeoutError):
+    """The deadline passed while the instance still ran tasks; ``running`` lists them (as last seen)."""
+
+    def __init__(
+        self,
+        *,
+        instance_id: str,
+        running: Any,
+        timeout: float,
+        elapsed: float,
+        polls: int,
+        last_error: BaseException | None = None,
+    ) -> None:
+        super().__init__(
+            instance_id=instance_id,
+            task_id="",
+            timeout=timeout,
+            elapsed=elapsed,
+            polls=polls,
+            last_error=last_error,
+            subject=f"instance {instance_id} to be idle",
+            running=running,
+        )
+
+    def with_resource(self, resource: str) -> "IdleTimeoutError":
+        """The same error with the waiting resource named first."""
+        error = IdleTimeoutError(instance_id=self.instance_id, running=self.running, timeout=self.timeout,
+                                 elapsed=self.elapsed, polls=self.polls, last_error=self.last_error)
+        TaskError.__init__(error, f"{resource}: {self}", task=None, elapsed=self.elapsed, polls=self.polls)
+        return error
+
+
+class NoMatchingTaskError(TaskError):
+    """A lookup by name (since a time, with params) found no task, and was not asked to wait for one."""
+
+    def __init__(self, *, instance_id: str, subject: str) -> None:
+        self.instance_id = instance_id
+        self.subject = subject
+        super().__init__(f"no {subject} on instance {instance_id}", task=None, elapsed=0.0, polls=1)

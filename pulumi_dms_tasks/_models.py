@@ -7,6 +7,7 @@ string). The models parse them into useful types and keep the raw text where use
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Annotated, Any
@@ -26,6 +27,7 @@ __all__ = [
     "format_api_timestamp",
     "parse_timestamp_text",
     "to_utc",
+    "IdleResult",
     "MAX_FIELD_CHARS",
 ]
 
@@ -288,3 +290,33 @@ class TaskProgress(BaseModel):
                 if step.status == wanted:
                     return step
         return None
+
+
+@dataclass(frozen=True)
+class IdleResult:
+    """What an idle gate reports: when the instance had no running task, and the tasks it waited for.
+
+    ``waited_for`` holds every task seen ``CREATED`` or ``EXECUTING`` during the wait, with its
+    status in the last listing that held it (its final status; a task that ended ``FAILED`` is
+    listed too, it does not fail the gate). ``idle_at`` is the client's UTC time of the poll
+    that found the instance idle.
+    """
+
+    instance_id: str
+    idle_at: datetime
+    waited_for: tuple[Task, ...] = ()
+    polls: int = 1
+    elapsed: float = 0.0
+
+    @property
+    def idle_at_text(self) -> str:
+        """``idle_at`` formatted like the API's timestamps, e.g. ``2024-01-02T03:04:05.678Z``."""
+        return format_api_timestamp(self.idle_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"instance_id", "idle_at", "waited_for": [{"task_id", "name", "status"}, ...]}``."""
+        return {
+            "instance_id": self.instance_id,
+            "idle_at": self.idle_at_text,
+            "waited_for": [{"task_id": t.id, "name": t.name, "status": str(t.status)} for t in self.waited_for],
+        }

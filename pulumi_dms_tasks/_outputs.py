@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from ._constants import MAX_PARAMS_CHARS
 
 if TYPE_CHECKING:
-    from ._models import Task
+    from ._models import IdleResult, Task
 
-__all__ = ["INPUT_KEYS", "OUTPUT_KEYS", "task_outputs"]
+__all__ = ["IDLE_INPUT_KEYS", "IDLE_OUTPUT_KEYS", "INPUT_KEYS", "OUTPUT_KEYS", "idle_outputs", "task_outputs"]
 
 log = logging.getLogger("pulumi_dms_tasks.outputs")
 
@@ -19,6 +19,8 @@ INPUT_KEYS = (
     "task_id",
     "task_name",
     "since",
+    "params_match",
+    "triggers",
     "wait",
     "timeout",
     "poll_interval",
@@ -42,6 +44,19 @@ OUTPUT_KEYS = (
     "succeeded",
     "duration_seconds",
 )
+
+IDLE_INPUT_KEYS = (
+    "instance_id",
+    "timeout",
+    "poll_interval",
+    "max_poll_interval",
+    "triggers",
+    "region",
+    "project_id",
+    "endpoint",
+)
+
+IDLE_OUTPUT_KEYS = ("instance_id", "idle_at", "waited_for")
 
 
 def task_outputs(task: "Task", instance_id: str) -> dict[str, Any]:
@@ -73,3 +88,8 @@ def task_outputs(task: "Task", instance_id: str) -> dict[str, Any]:
         "succeeded": task.succeeded,
         "duration_seconds": task.duration_seconds,
     }
+
+
+def idle_outputs(result: "IdleResult") -> dict[str, Any]:
+    """The output values of an idle gate: when, and the tasks waited for as ``{task_id, name, status}``."""
+    return result.to_dict()

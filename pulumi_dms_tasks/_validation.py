@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from ._constants import (
-    API_TIME_FORMAT,
     EARLIEST_TIME_TEXT,
     LATEST_TIME_TEXT,
     MAX_DURATION_SECONDS,
@@ -22,15 +22,20 @@ from ._constants import (
 )
 from ._errors import InvalidInputError
 
+# params_match: a user's few keys, not a document.
+MAX_PARAMS_MATCH_NODES = 1000
+MAX_PARAMS_MATCH_DEPTH = 16
+
 __all__ = [
-    "validate_id",
-    "validate_task_name",
-    "validate_endpoint",
-    "validate_region",
     "parse_duration",
     "parse_time",
     "validate_bool",
+    "validate_endpoint",
+    "validate_id",
+    "validate_params_match",
     "validate_positive_int",
+    "validate_region",
+    "validate_task_name",
 ]
 
 _ID_RE = re.compile(r"[A-Za-z0-9_.:-]+")
@@ -188,3 +193,41 @@ def validate_positive_int(value: Any, field: str, *, allow_zero: bool = False, m
     if not isinstance(value, int) or value < low or (maximum is not None and value > maximum):
         raise InvalidInputError(field, expected, value)
     return value
+
+
+def validate_params_match(value: Any, field: str = "params_match") -> dict[str, Any]:
+    """A mapping of JSON values (string keys; objects, arrays, strings, finite numbers, booleans, null).
+
+    Returned as plain dicts and lists. Bounded: at most :data:`MAX_PARAMS_MATCH_NODES` values,
+    nested at most :data:`MAX_PARAMS_MATCH_DEPTH` deep.
+    """
+    expected = "a mapping of JSON values, e.g. {'public_ip_id': '...', 'enable_public_ip': True}"
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(field, expected + f", got a {type(value).__name__}", None)
+    budget = [MAX_PARAMS_MATCH_NODES]
+
+    def convert(item: Any, where: str, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise InvalidInputError(field, f"at most {MAX_PARAMS_MATCH_NODES} values in all", show_value=False)
+        if depth > MAX_PARAMS_MATCH_DEPTH:
+            raise InvalidInputError(where, f"values nested at most {MAX_PARAMS_MATCH_DEPTH} deep", show_value=False)
+        if item is None or isinstance(item, (bool, str)):
+            return item
+        if isinstance(item, (int, float)):
+            if not math.isfinite(item):
+                raise InvalidInputError(where, "a finite number (JSON has no NaN or infinity)", item)
+            return item
+        if isinstance(item, Mapping):
+            out = {}
+            for key, inner in item.items():
+                if not isinstance(key, str):
+                    raise InvalidInputError(where, f"string keys, got the key {key!r}", None)
+                out[key] = convert(inner, f"{where}.{key}", depth + 1)
+            return out
+        if isinstance(item, (list, tuple)):
+            return [convert(inner, f"{where}[{i}]", depth + 1) for i, inner in enumerate(item)]
+        raise InvalidInputError(where, f"a JSON value, got a {type(item).__name__}", None)
+
+    result: dict[str, Any] = convert(value, field, 0)
+    return result

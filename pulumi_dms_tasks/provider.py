@@ -1,13 +1,15 @@
-"""The dynamic provider behind :class:`~pulumi_dms_tasks.BackgroundTask`.
+"""The dynamic providers behind :class:`~pulumi_dms_tasks.BackgroundTask` and
+:class:`~pulumi_dms_tasks.InstanceIdle`.
 
-This module path is part of every stack's state (the provider is pickled by reference): never
-move or rename it. The pickled object carries no settings or credentials; they are read in
-:meth:`BackgroundTaskProvider.configure` inside the provider process from the stack config
+This module path and these class names are part of every stack's state (the providers are
+pickled by reference): never move or rename them. The pickled objects carry no settings or
+credentials; they are read in ``configure`` inside the provider process from the stack config
 (``huaweicloud:*``) and the environment.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -30,8 +32,8 @@ from pulumi.dynamic import (
 
 from . import _cancellation as cancellation
 from ._constants import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
-from ._errors import DmsError, InvalidInputError, NotFoundError, TaskCancelledError
-from ._outputs import INPUT_KEYS, OUTPUT_KEYS, task_outputs
+from ._errors import IdleTimeoutError, InvalidInputError, NotFoundError, TaskCancelledError
+from ._outputs import IDLE_INPUT_KEYS, IDLE_OUTPUT_KEYS, INPUT_KEYS, OUTPUT_KEYS, idle_outputs, task_outputs
 from ._settings import ClientSettings, resolve_settings
 from ._validation import (
     parse_duration,
@@ -39,6 +41,7 @@ from ._validation import (
     validate_bool,
     validate_endpoint,
     validate_id,
+    validate_params_match,
     validate_region,
     validate_task_name,
 )
@@ -50,17 +53,37 @@ if TYPE_CHECKING:
     from ._models import Task
     from ._waiting import WaitProgress
 
-__all__ = ["BackgroundTaskProvider", "validate_inputs", "parse_resource_id"]
+__all__ = [
+    "BackgroundTaskProvider",
+    "InstanceIdleProvider",
+    "validate_inputs",
+    "validate_idle_inputs",
+    "parse_resource_id",
+]
 
 # PULUMI_DMS_TASKS_LOG=DEBUG (or INFO) makes the provider log each request/poll to stderr, which the
 # CLI shows as diagnostics. Log lines never contain credentials.
 LOG_ENV = "PULUMI_DMS_TASKS_LOG"
-REPLACE_KEYS = ("instance_id", "task_id", "task_name", "since", "region", "project_id", "endpoint")
+REPLACE_KEYS = (
+    "instance_id", "task_id", "task_name", "since", "params_match", "triggers", "region", "project_id", "endpoint"
+)
+IDLE_REPLACE_KEYS = ("instance_id", "triggers", "region", "project_id", "endpoint")
 
 
 def _known(value: Any) -> bool:
     # The engine sends unknowns as pulumi.output.Unknown (check/diff) or as the sentinel string.
     return value is not None and not isinstance(value, Unknown) and value != UNKNOWN
+
+
+def _fully_known(value: Any) -> bool:
+    """Known all the way down (a preview can leave a value inside a mapping unknown)."""
+    if not _known(value):
+        return False
+    if isinstance(value, dict):
+        return all(_fully_known(v) for v in value.values() if v is not None)
+    if isinstance(value, (list, tuple)):
+        return all(_fully_known(v) for v in value if v is not None)
+    return True
 
 
 def _enable_logging(level: str | None) -> None:
@@ -76,21 +99,21 @@ def _enable_logging(level: str | None) -> None:
     logger.setLevel(level.upper() if level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO")
 
 
+def _apply(props: dict[str, Any], failures: list[tuple[str, str]], key: str, rule: Any) -> None:
+    """Run ``rule`` on a known input, collecting its refusal."""
+    value = props.get(key)
+    if _known(value):
+        try:
+            rule(value, key)
+        except InvalidInputError as exc:
+            failures.append((key, str(exc)))
+
+
 def validate_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
-    """Every problem with the inputs as ``(property, reason)``; unknown values are skipped."""
+    """Every problem with a ``BackgroundTask``'s inputs as ``(property, reason)``; unknown values are skipped."""
     failures: list[tuple[str, str]] = []
-
-    def run(key: str, rule: Any) -> None:
-        value = props.get(key)
-        if _known(value):
-            try:
-                rule(value, key)
-            except InvalidInputError as exc:
-                failures.append((key, str(exc)))
-
-    if props.get("instance_id") is None:
-        failures.append(("instance_id", "invalid instance_id: expected the DMS instance id, got nothing"))
-    run("instance_id", validate_id)
+    run = functools.partial(_apply, props, failures)
+    _require_instance(props, failures)
     has_id, has_name = props.get("task_id") is not None, props.get("task_name") is not None
     if has_id and has_name:
         failures.append(("task_name", "invalid task_name: expected either task_id or task_name, not both"))
@@ -101,7 +124,32 @@ def validate_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
     if props.get("since") is not None and not has_name:
         failures.append(("since", "invalid since: expected only together with task_name"))
     run("since", parse_time)
+    if props.get("params_match") is not None and not has_name:
+        failures.append(("params_match", "invalid params_match: expected only together with task_name"))
+    if _fully_known(props.get("params_match")):
+        run("params_match", validate_params_match)
     run("wait", validate_bool)
+    _check_timing_and_place(props, failures)
+    return failures
+
+
+def validate_idle_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every problem with an ``InstanceIdle``'s inputs as ``(property, reason)``; unknown values are skipped."""
+    failures: list[tuple[str, str]] = []
+    _require_instance(props, failures)
+    _check_timing_and_place(props, failures)
+    return failures
+
+
+def _require_instance(props: dict[str, Any], failures: list[tuple[str, str]]) -> None:
+    if props.get("instance_id") is None:
+        failures.append(("instance_id", "invalid instance_id: expected the DMS instance id, got nothing"))
+    _apply(props, failures, "instance_id", validate_id)
+
+
+def _check_timing_and_place(props: dict[str, Any], failures: list[tuple[str, str]]) -> None:
+    """The wait settings and the per-resource overrides, shared by both resources."""
+    run = functools.partial(_apply, props, failures)
     for key in ("timeout", "poll_interval", "max_poll_interval"):
         run(key, parse_duration)
     low, high = props.get("poll_interval"), props.get("max_poll_interval")
@@ -117,7 +165,6 @@ def validate_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
     run("region", validate_region)
     run("project_id", validate_id)
     run("endpoint", validate_endpoint)
-    return failures
 
 
 def parse_resource_id(resource_id: str) -> tuple[str, str]:
@@ -137,7 +184,7 @@ def _outputs(props: dict[str, Any], task: "Task", instance_id: str) -> dict[str,
 
 
 def _label(resource_name: Any, instance_id: str, task_id: str, name: str) -> str:
-    where = f"{instance_id}/{task_id}" + (f" {name}" if name else "")
+    where = instance_id + (f"/{task_id}" if task_id else "") + (f" {name}" if name else "")
     return f"{resource_name} ({where})" if isinstance(resource_name, str) and resource_name else where
 
 
@@ -148,16 +195,26 @@ class _Reporter:
     and a heartbeat while nothing changes.
     """
 
-    def __init__(self, label: str, heartbeat: float = HEARTBEAT_SECONDS) -> None:
+    def __init__(self, label: str, heartbeat: float = HEARTBEAT_SECONDS, kind: str = "BackgroundTask") -> None:
         self.label = label
         self.heartbeat = heartbeat
+        self.kind = kind
         self.last_line = 0.0
+        self.last_kind: str | None = None
+        self.informed = False
 
     def __call__(self, event: "WaitProgress") -> None:
         now = time.monotonic()
-        if event.status_changed or event.polls == 1 or now - self.last_line >= self.heartbeat:
+        # A by-name wait moves from searching to following the task found: say so at once. The
+        # first progress estimate (asked once the wait has a call to spare) is news too.
+        changed = event.status_changed or event.kind != self.last_kind
+        first_estimate = event.percentage is not None and not self.informed
+        self.informed = self.informed or event.percentage is not None
+        if changed or first_estimate or event.polls == 1 or now - self.last_line >= self.heartbeat:
             self.last_line = now
-            _say(f"BackgroundTask {self.label}: {event.describe()}")
+            what = f"task {event.task_id} " if event.kind == "task" and event.task_id and event.task_id not in self.label else ""
+            _say(f"{self.kind} {self.label}: {what}{event.describe()}")
+        self.last_kind = event.kind
 
 
 def _say(line: str) -> None:
@@ -174,8 +231,8 @@ def _watch_for_stop() -> None:
         cancellation.watch()
 
 
-class BackgroundTaskProvider(ResourceProvider):
-    """Read-only provider: looks a task up, optionally waits, never changes the cloud."""
+class _ReadOnlyProvider(ResourceProvider):
+    """What both providers share: nothing pickled, settings from the stack config, one client per settings."""
 
     def __getstate__(self) -> dict[str, Any]:
         # Whatever this object learnt in configure() must never be pickled into state.
@@ -211,6 +268,25 @@ class BackgroundTaskProvider(ResourceProvider):
                 client = self._clients[settings] = DmsClient(settings=settings)
             return client
 
+    @staticmethod
+    def _raise_first(problems: list[tuple[str, str]]) -> None:
+        if problems:
+            raise InvalidInputError(problems[0][0], "; ".join(reason for _, reason in problems), show_value=False)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing to do: these resources never create anything in the cloud."""
+
+
+def _cancelled(exc: TaskCancelledError, resource: str) -> TaskCancelledError:
+    error = exc.with_context(reason=cancellation.reason(), resource=resource)
+    # The engine may have dropped this call already (host shutting down): say it here too.
+    _say(str(error))
+    return error
+
+
+class BackgroundTaskProvider(_ReadOnlyProvider):
+    """Read-only provider: looks a task up, optionally waits, never changes the cloud."""
+
     # -- engine calls ---------------------------------------------------------------------
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -219,52 +295,52 @@ class BackgroundTaskProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Identity inputs replace; wait settings update in place (with no API call)."""
+        """Identity inputs (and ``triggers``) replace; wait settings update in place (with no API call).
+
+        With ``triggers`` set, ``since`` alone changes nothing: a program passes the time it
+        started (new on every run), and only a change of ``triggers`` looks the task up again.
+        """
         # olds are the previous outputs: with task_name, "task_id" there is the task that was found,
         # not an input, so it is compared only when the new inputs name a task id.
         by_name = news.get("task_id") is None and news.get("task_name") is not None
-        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k) and not (by_name and k == "task_id")]
+        ignored = {"task_id"} if by_name else set()
+        if news.get("triggers") is not None:
+            ignored.add("since")
+        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k) and k not in ignored]
         replaces = [k for k in changed if k in REPLACE_KEYS]
         return DiffResult(changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Find the task, wait for it if asked, and return its outputs."""
-        self._raise_on_invalid(props)
+        """Find the task (by id, or the newest by name, since and params), wait for it if asked, return its outputs."""
+        self._raise_first(validate_inputs(props))
         _watch_for_stop()
         client = self._client(props)
         instance_id = props["instance_id"]
         wait = True if props.get("wait") is None else validate_bool(props["wait"], "wait")
-        timeout = parse_duration(props.get("timeout") or DEFAULT_WAIT_TIMEOUT, "timeout")
-        low = parse_duration(props.get("poll_interval") or DEFAULT_POLL_INTERVAL, "poll_interval")
-        started = time.monotonic()
-        found: "Task | None" = None
-        if props.get("task_id"):
-            task_id, name = props["task_id"], ""
-        else:
-            found = self._find_by_name(client, props, wait=wait, timeout=timeout, poll=low)
-            task_id, name = found.id, found.name
-        if not wait:
-            task = found or client.show_task(instance_id, task_id)
-        elif found is not None and found.succeeded:
-            task = found
-        else:
-            # The wait itself tolerates the first 404s of a just-created task.
-            label = _label(props.get("resource_name"), instance_id, task_id, name)
-            try:
-                task = client.wait_for_task(
-                    instance_id,
-                    task_id,
-                    timeout=max(0.001, timeout - (time.monotonic() - started)),
-                    poll_interval=low,
-                    max_poll_interval=props.get("max_poll_interval") or None,  # the client's default
-                    on_progress=_Reporter(label),
-                    stop_event=cancellation.stop_event(),
-                )
-            except TaskCancelledError as exc:
-                error = exc.with_context(reason=cancellation.reason(), resource=f"BackgroundTask {label}")
-                # The engine may have dropped this call already (host shutting down): say it here too.
-                _say(str(error))
-                raise error from None
+        name = props.get("task_name") or ""
+        task_id = props.get("task_id") or ""
+        label = _label(props.get("resource_name"), instance_id, task_id, name)
+        settings: dict[str, Any] = {
+            "timeout": props.get("timeout") or DEFAULT_WAIT_TIMEOUT,
+            "poll_interval": props.get("poll_interval") or DEFAULT_POLL_INTERVAL,
+            "max_poll_interval": props.get("max_poll_interval") or None,  # the client's default
+            "on_progress": _Reporter(label),
+            "stop_event": cancellation.stop_event(),
+        }
+        try:
+            if task_id and wait:
+                # The wait itself tolerates the first 404s of a just-created task.
+                task = client.wait_for_task(instance_id, task_id, **settings)
+            elif task_id:
+                task = client.show_task(instance_id, task_id)
+            elif wait:
+                task = client.wait_for_latest_task(instance_id, name, since=props.get("since"),
+                                                   params_match=props.get("params_match"), **settings)
+            else:
+                task = client.require_latest_task(instance_id, name, since=props.get("since"),
+                                                  params_match=props.get("params_match"))
+        except TaskCancelledError as exc:
+            raise _cancelled(exc, f"BackgroundTask {label}") from None
         return CreateResult(id_=f"{instance_id}/{task.id}", outs=_outputs(props, task, instance_id))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -288,32 +364,51 @@ class BackgroundTaskProvider(ResourceProvider):
         recorded = {k: news.get(k) for k in INPUT_KEYS if not (k in OUTPUT_KEYS and news.get(k) is None)}
         return UpdateResult({**olds, **recorded})
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to do: the task record is never deleted in the cloud."""
 
-    # -- helpers --------------------------------------------------------------------------
+class InstanceIdleProvider(_ReadOnlyProvider):
+    """Read-only provider of the idle gate: waits until an instance runs no task, never changes the cloud."""
 
-    @staticmethod
-    def _raise_on_invalid(props: dict[str, Any]) -> None:
-        problems = validate_inputs(props)
-        if problems:
-            raise InvalidInputError(problems[0][0], "; ".join(reason for _, reason in problems), show_value=False)
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate inputs without any request, so ``pulumi preview`` reports them."""
+        failures = [CheckFailure(prop, reason) for prop, reason in validate_idle_inputs(news)]
+        return CheckResult(news, failures)
 
-    def _find_by_name(self, client: "DmsClient", props: dict[str, Any], *, wait: bool, timeout: float, poll: float) -> "Task":
-        """The newest task of ``task_name``; with ``wait``, keep looking until one appears."""
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """The instance, the place and ``triggers`` replace (the gate waits again); wait settings update in place."""
+        changed = [k for k in IDLE_INPUT_KEYS if olds.get(k) != news.get(k)]
+        replaces = [k for k in changed if k in IDLE_REPLACE_KEYS]
+        return DiffResult(changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Wait until no task of the instance is CREATED or EXECUTING; fail naming the running ones at the timeout."""
+        self._raise_first(validate_idle_inputs(props))
+        _watch_for_stop()
+        client = self._client(props)
         instance_id = props["instance_id"]
-        name = props["task_name"]
-        since = props.get("since")
-        deadline = time.monotonic() + (timeout if wait else 0)
-        while True:
-            # With wait, the search runs inside the resource's timeout; without, the call's own bound.
-            left = max(0.001, deadline - time.monotonic()) if wait else None
-            task = client.find_latest_task(instance_id, name, since=since, timeout=left)
-            if task is not None:
-                return task
-            if time.monotonic() + poll > deadline:
-                after = f" created since {since}" if since else ""
-                raise DmsError(f"no task named {name!r}{after} on instance {instance_id}")
-            if cancellation.stop_event().wait(poll):
-                raise DmsError(f"search for a task named {name!r} on instance {instance_id} cancelled "
-                               f"({cancellation.reason()})")
+        label = _label(props.get("resource_name"), instance_id, "", "")
+        try:
+            result = client.wait_for_idle(
+                instance_id,
+                timeout=props.get("timeout") or DEFAULT_WAIT_TIMEOUT,
+                poll_interval=props.get("poll_interval") or DEFAULT_POLL_INTERVAL,
+                max_poll_interval=props.get("max_poll_interval") or None,
+                on_progress=_Reporter(label, kind="InstanceIdle"),
+                stop_event=cancellation.stop_event(),
+            )
+        except TaskCancelledError as exc:
+            raise _cancelled(exc, f"InstanceIdle {label}") from None
+        except IdleTimeoutError as exc:
+            raise exc.with_resource(f"InstanceIdle {label}") from None
+        outs = {**{k: props.get(k) for k in IDLE_INPUT_KEYS}, **idle_outputs(result)}
+        if props.get("resource_name") is not None:
+            outs["resource_name"] = props["resource_name"]
+        return CreateResult(id_=f"{instance_id}@{outs['idle_at']}", outs=outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """``pulumi refresh``: the gate is a past moment; keep what it recorded (no API call, inputs unchanged)."""
+        return ReadResult(id_, dict(props))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only wait settings changed: keep the recorded outputs, record the new inputs."""
+        recorded = {k: news.get(k) for k in IDLE_INPUT_KEYS if not (k in IDLE_OUTPUT_KEYS and news.get(k) is None)}
+        return UpdateResult({**olds, **recorded})

@@ -25,6 +25,7 @@ TASK = "0123456789abcdef0123456789abcdef"
 ID_EXPECTED = "a non-empty string of letters, digits"
 TIME_EXPECTED = "a datetime, an ISO 8601 timestamp or 'YYYYMMDDHHmmss' (UTC)"
 DURATION_EXPECTED = "a positive duration"
+PARAMS_EXPECTED = "a mapping of JSON values"
 
 
 def _no_control_characters(text: str) -> bool:
@@ -99,6 +100,24 @@ CLIENT_CASES = [
         "max_poll_interval", "at least poll_interval (10s)", id="wait-max-below-min",
     ),
     pytest.param(lambda c: c.wait_for_task(INSTANCE, "a/b"), "task_id", "no '/'", id="wait-slash-task"),
+    pytest.param(lambda c: c.find_latest_task(INSTANCE, "x", params_match="a=1"), "params_match", PARAMS_EXPECTED, id="find-params-str"),
+    pytest.param(lambda c: c.find_latest_task(INSTANCE, "x", params_match=[("a", 1)]), "params_match", PARAMS_EXPECTED, id="find-params-list"),
+    pytest.param(lambda c: c.find_latest_task(INSTANCE, "x", params_match={1: "a"}), "params_match", "string keys", id="find-params-int-key"),
+    pytest.param(lambda c: c.find_latest_task(INSTANCE, "x", params_match={"a": math.nan}), "params_match.a", "a finite number", id="find-params-nan"),
+    pytest.param(lambda c: c.find_latest_task(INSTANCE, "x", params_match={"a": {"b": object()}}), "params_match.a.b", "a JSON value", id="find-params-object"),
+    pytest.param(lambda c: c.find_latest_task(INSTANCE, "x", params_match={"a": {1, 2}}), "params_match.a", "a JSON value, got a set", id="find-params-set"),
+    pytest.param(lambda c: c.find_latest_task(INSTANCE, "x", params_match={f"k{i}": i for i in range(1001)}), "params_match", "at most 1000 values", id="find-params-huge"),
+    pytest.param(lambda c: c.wait_for_latest_task(INSTANCE, "x", params_match=5), "params_match", PARAMS_EXPECTED, id="wait-latest-params-int"),
+    pytest.param(lambda c: c.wait_for_latest_task(INSTANCE, "", timeout=5), "name", "a non-empty task name", id="wait-latest-empty-name"),
+    pytest.param(lambda c: c.wait_for_latest_task(INSTANCE, "x", timeout=0), "timeout", DURATION_EXPECTED, id="wait-latest-timeout-0"),
+    pytest.param(lambda c: c.wait_for_idle("a/b"), "instance_id", "no '/'", id="idle-slash-instance"),
+    pytest.param(lambda c: c.wait_for_idle(INSTANCE, timeout="abc"), "timeout", DURATION_EXPECTED, id="idle-timeout-abc"),
+    pytest.param(lambda c: c.wait_for_idle(INSTANCE, poll_interval=-1), "poll_interval", DURATION_EXPECTED, id="idle-poll-negative"),
+    pytest.param(lambda c: c.wait_for_idle(INSTANCE, window="forever"), "window", DURATION_EXPECTED, id="idle-window-word"),
+    pytest.param(
+        lambda c: c.wait_for_idle(INSTANCE, poll_interval=10, max_poll_interval=5),
+        "max_poll_interval", "at least poll_interval (10s)", id="idle-max-below-min",
+    ),
 ]
 
 

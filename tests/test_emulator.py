@@ -739,6 +739,16 @@ def test_admin_api_seeds_instances_and_tasks(emulator: Emulator, api: requests.S
         ("faults", {"kind": "delay"}, "delay"),
         ("faults", {"kind": "drop", "operation": "create"}, "operation"),
         ("faults", {"kind": "drop", "count": 0}, "count"),
+        ("instances", {"instance_id": "i", "engine": "kafka4"}, "engine"),
+        ("instances/i/changes", {"created_at": "2024-01-02T03:04:05Z"}, "created_at"),
+        ("instances/i/changes", {"id": "ab" * 16}, "id"),
+        ("instances/i/changes", {"timeline": [{"after": 1}]}, "timeline[0].status"),
+        ("instances/i/busy", {}, "tasks"),
+        ("instances/i/busy", {"tasks": []}, "tasks"),
+        ("instances/i/busy", {"tasks": [{"seconds": 0}]}, "tasks[0].seconds"),
+        ("instances/i/busy", {"tasks": [{"seconds": 2}, {"final": "DONE"}]}, "tasks[1].final"),
+        ("instances/i/busy", {"tasks": [{"timeline": []}]}, "tasks[0].timeline"),
+        ("instances/i/busy", {"tasks": [{"name": ""}]}, "tasks[0].name"),
     ],
 )
 def test_admin_rejects_bad_bodies_naming_the_field(emulator: Emulator, path: str, body: Any, field: str) -> None:

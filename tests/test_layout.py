@@ -16,7 +16,7 @@ PACKAGE = "pulumi_dms_tasks"
 
 # Bottom first. The emulator (the server side) is one unit here and may use only the wire pieces.
 LAYERS: list[set[str]] = [
-    {"_version", "_constants", "_errors", "_models", "_canonical", "_cancellation", "_display"},
+    {"_version", "_constants", "_errors", "_models", "_canonical", "_cancellation", "_display", "_matching"},
     {"_validation", "_auth", "_transport", "_outputs", "_waiting"},
     {"_settings"},
     {"_client"},

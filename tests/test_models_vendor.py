@@ -1,8 +1,9 @@
-"""Our models against the vendor SDK's response models, fed the same JSON bodies.
+"""Our models against the vendor SDKs' response models, fed the same JSON bodies.
 
-The vendor side goes through ``KafkaClient.sync_response_handler`` (which calls its
-``deserialize``), i.e. exactly what a user of ``huaweicloudsdkkafka`` gets back from
-``show_background_task`` / ``list_background_tasks``.
+The vendor side goes through each engine's client ``sync_response_handler`` (which calls its
+``deserialize``), i.e. exactly what a user of ``huaweicloudsdkkafka``, ``huaweicloudsdkrabbitmq``
+or ``huaweicloudsdkrocketmq`` gets back from ``show_background_task`` / ``list_background_tasks``
+(and ``show_background_task_progress`` where the SDK has it).
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from typing import Any
 import pytest
 import requests
 from huaweicloudsdkkafka.v2 import KafkaClient
+from huaweicloudsdkrabbitmq.v2 import RabbitMQClient
+from huaweicloudsdkrocketmq.v2 import RocketMQClient
 
-from pulumi_dms_tasks._models import Task, TaskList
+from pulumi_dms_tasks._models import Task, TaskList, TaskProgress
+
+# One client class per DMS engine; the same task models in each SDK.
+SDK_CLIENTS: dict[str, Any] = {"kafka": KafkaClient, "rabbitmq": RabbitMQClient, "rocketmq": RocketMQClient}
 
 RESPONSE_TYPES = ["ShowBackgroundTaskResponse", "ListBackgroundTasksResponse"]
 
@@ -77,14 +83,14 @@ BODIES: dict[str, dict[str, Any]] = {
 }
 
 
-def vendor_parse(body: dict[str, Any], response_type: str) -> Any:
-    """What the vendor SDK returns to its user for this JSON body."""
+def vendor_parse(body: dict[str, Any], response_type: str, engine: str = "kafka") -> Any:
+    """What the engine's vendor SDK returns to its user for this JSON body."""
     response = requests.Response()
     response.status_code = 200
     response._content = json.dumps(body).encode("utf-8")
     response.headers["Content-Type"] = "application/json;charset=UTF-8"
     response.encoding = "utf-8"
-    return KafkaClient().sync_response_handler(response, response_type, None, None)
+    return SDK_CLIENTS[engine]().sync_response_handler(response, response_type, None, None)
 
 
 def our_parse(body: dict[str, Any]) -> TaskList:
@@ -130,12 +136,13 @@ def assert_same_task(vendor: Any, ours: Task) -> None:
             assert parsed == instant(text)
 
 
+@pytest.mark.parametrize("engine", list(SDK_CLIENTS))
 @pytest.mark.parametrize("response_type", RESPONSE_TYPES)
 @pytest.mark.parametrize("name", list(BODIES), ids=list(BODIES))
-def test_same_fields_as_vendor(name: str, response_type: str) -> None:
-    """Our TaskList and the vendor's response model agree on every field of the same body."""
+def test_same_fields_as_vendor(name: str, response_type: str, engine: str) -> None:
+    """Our TaskList and each engine's vendor response model agree on every field of the same body."""
     body = BODIES[name]
-    vendor = vendor_parse(body, response_type)
+    vendor = vendor_parse(body, response_type, engine)
     ours = our_parse(body)
     assert type(vendor).__name__ == response_type
     assert isinstance(vendor.task_count, str)
@@ -210,3 +217,41 @@ def test_empty_timestamp_vendor_empty_text_ours_none() -> None:
     assert vendor.tasks[0].created_at == ""
     assert ours.tasks[0].created_at is None and ours.tasks[0].created_at_text is None
     assert ours.tasks[0].duration_seconds is None
+
+
+PROGRESS_BODIES: dict[str, dict[str, Any]] = {
+    "running": {
+        "progress_percentage": 40,
+        "remain_time": 12,
+        "step_list": [
+            {"name": "bind EIP", "statue": "COMPLETED", "start_time": 1718441753606, "end_time": 1718441760000},
+            {"name": "restart broker", "statue": "IN_PROGRESS", "start_time": 1718441760000, "end_time": None},
+            {"name": "check", "statue": "WAITING", "start_time": None, "end_time": None},
+        ],
+    },
+    "done-no-steps": {"progress_percentage": 100, "remain_time": 0, "step_list": []},
+    "sparse": {"progress_percentage": None, "step_list": None, "extra": "kept"},
+}
+
+
+@pytest.mark.parametrize("engine", ["kafka", "rocketmq"])
+@pytest.mark.parametrize("name", list(PROGRESS_BODIES))
+def test_progress_same_fields_as_vendor(name: str, engine: str) -> None:
+    """Kafka's and RocketMQ's progress models and our TaskProgress agree (RabbitMQ has no progress API)."""
+    body = PROGRESS_BODIES[name]
+    vendor = vendor_parse(body, "ShowBackgroundTaskProgressResponse", engine)
+    ours = TaskProgress.model_validate(json.loads(json.dumps(body)))
+    assert ours.progress_percentage == vendor.progress_percentage
+    assert ours.remain_time == vendor.remain_time
+    steps = vendor.step_list or []
+    assert [(s.name, s.status, s.start_time, s.end_time) for s in ours.step_list] == [
+        (v.name, v.statue, v.start_time, v.end_time) for v in steps
+    ]
+
+
+def test_rabbitmq_sdk_has_no_progress_call() -> None:
+    """The RabbitMQ SDK has no progress call or model: the API does not exist for that engine."""
+    import huaweicloudsdkrabbitmq.v2 as rabbitmq
+
+    assert not hasattr(RabbitMQClient, "show_background_task_progress")
+    assert not hasattr(rabbitmq, "ShowBackgroundTaskProgressResponse")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC
 
 import pulumi
 import pytest
@@ -79,6 +80,43 @@ def test_get_is_a_read_of_an_existing_task(mocks: Mocks):
     return task.id.apply(check)
 
 
+@pulumi.runtime.test
+def test_params_match_and_triggers_are_registered_as_inputs(mocks: Mocks):
+    """params_match (nested) and triggers reach the provider as inputs, a datetime since as ISO text."""
+    from datetime import datetime
+
+    from pulumi_dms_tasks import BackgroundTask
+
+    started = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    task = BackgroundTask("by-name", instance_id="inst", task_name="bindInstancePublicIp", since=started,
+                          params_match={"public_ip_id": "eip-1", "opts": {"enable": True}}, triggers=["eip-1", 2])
+
+    def check(_):
+        reg = next(a for a in mocks.created if a.name == "by-name")
+        assert reg.inputs["params_match"] == {"public_ip_id": "eip-1", "opts": {"enable": True}}
+        assert reg.inputs["triggers"] == ["eip-1", 2] and reg.inputs["since"] == "2024-05-06T07:08:09+00:00"
+
+    return task.status.apply(check)
+
+
+@pulumi.runtime.test
+def test_instance_idle_type_token_and_inputs(mocks: Mocks):
+    """InstanceIdle registers as pulumi-python:dynamic/dms:InstanceIdle; the Args form is equivalent."""
+    from pulumi_dms_tasks import InstanceIdle, InstanceIdleArgs
+
+    gate = InstanceIdle("gate", instance_id="inst", timeout="10m", poll_interval="10s", triggers={"rev": 1})
+    other = InstanceIdle("gate2", InstanceIdleArgs(instance_id="inst", timeout=60))
+
+    def check(_):
+        reg = next(a for a in mocks.created if a.name == "gate")
+        assert reg.typ == "pulumi-python:dynamic/dms:InstanceIdle"
+        assert reg.inputs["timeout"] == "10m" and reg.inputs["triggers"] == {"rev": 1}
+        assert "__provider" in reg.inputs and "waited_for" not in reg.inputs  # an output, unknown until created
+        assert next(a for a in mocks.created if a.name == "gate2").inputs["timeout"] == 60
+
+    return pulumi.Output.all(gate.instance_id, other.instance_id).apply(check)
+
+
 def test_constructor_rejects_wrong_arguments() -> None:
     """Unknown inputs, missing instance_id and mixed forms are TypeErrors naming the problem."""
     from pulumi_dms_tasks import BackgroundTask, BackgroundTaskArgs
@@ -89,6 +127,12 @@ def test_constructor_rejects_wrong_arguments() -> None:
         BackgroundTask("x", task_id="t")
     with pytest.raises(TypeError, match="not both"):
         BackgroundTask("x", BackgroundTaskArgs(instance_id="i", task_id="t"), task_name="n")
+    from pulumi_dms_tasks import InstanceIdle
+
+    with pytest.raises(TypeError, match="InstanceIdle got unexpected input"):
+        InstanceIdle("x", instance_id="i", task_name="n")
+    with pytest.raises(TypeError, match="InstanceIdle needs instance_id"):
+        InstanceIdle("x")
 
 
 def test_import_has_no_side_effects_and_is_lazy() -> None:

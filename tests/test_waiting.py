@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 
@@ -13,12 +14,23 @@ from pulumi_dms_tasks._errors import (
     InvalidResponseError,
     NotFoundError,
     ServerError,
+    TaskCancelledError,
     TaskFailedError,
     TaskTimeoutError,
     TransportError,
 )
 from pulumi_dms_tasks._models import Task, TaskProgress
-from pulumi_dms_tasks._waiting import Outcome, WaitPolicy, WaitProgress, classify, wait_until_terminal
+from pulumi_dms_tasks._waiting import (
+    Acceptor,
+    Action,
+    Outcome,
+    Rules,
+    WaitPolicy,
+    WaitProgress,
+    classify,
+    wait,
+    wait_until_terminal,
+)
 
 
 class FakeTime:
@@ -132,17 +144,22 @@ def test_fixed_interval_when_bounds_equal() -> None:
 
 
 def test_remaining_time_estimate_spaces_polls() -> None:
-    """With a progress estimate of 60 s left, the next poll waits the cap rather than the minimum."""
+    """Once the progress API says 36 s are left, the next poll waits the cap rather than backing off."""
     ft = FakeTime()
     fetch = scripted(ft, [(0, "EXECUTING"), (40, "SUCCESS")])
+    asked: list[float] = []
 
     def progress(_end: float) -> TaskProgress:
-        remaining = max(0, 40 - int(ft.now - 1000.0))
+        asked.append(ft.now - 1000.0)
+        remaining = max(0, math.ceil(40 - (ft.now - 1000.0)))
         return TaskProgress(progress_percentage=100 - remaining, remain_time=remaining, step_list=[])
 
     run(ft, fetch, WaitPolicy(timeout=300, poll_interval=1, max_poll_interval=30), progress=progress)
-    assert ft.sleeps[0] == 30
-    assert len(fetch.calls) <= 4
+    assert len(asked) >= 1 and asked[0] > 0  # never on the first poll: no call to spare yet
+    first_after = fetch.calls.index(asked[0]) + 1
+    assert fetch.calls[first_after] - asked[0] == 30  # aimed at the estimate, clamped to the cap
+    assert fetch.calls[-1] == pytest.approx(40, abs=1)  # and then at the end (estimates are whole seconds)
+    assert len(fetch.calls) + len(asked) <= 41  # a plain 1 s loop would make 41
 
 
 def test_transient_errors_keep_waiting_within_deadline() -> None:
@@ -207,30 +224,31 @@ def test_unknown_status_keeps_polling_and_logs_once(caplog: pytest.LogCaptureFix
 
 
 def test_progress_callback_sees_status_changes_and_percentage() -> None:
-    """on_progress gets each poll, with status changes flagged and progress details."""
+    """on_progress gets each poll, with status changes flagged and, once asked, progress details."""
     ft = FakeTime()
-    fetch = scripted(ft, [(0, "CREATED"), (2, "EXECUTING"), (4, "SUCCESS")])
+    fetch = scripted(ft, [(0, "CREATED"), (2, "EXECUTING"), (30, "SUCCESS")])
     events: list[WaitProgress] = []
-    run(ft, fetch, WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1),
+    run(ft, fetch, WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=4),
         progress=lambda _e: TaskProgress(progress_percentage=50, remain_time=None, step_list=[]),
         on_progress=events.append)
     statuses = [e.status for e in events if e.status_changed]
     assert statuses == ["CREATED", "EXECUTING", "SUCCESS"]
-    assert any(e.percentage == 50 for e in events)
-    assert "50%" in events[1].describe()
+    assert events[0].percentage is None
+    with_progress = [e for e in events if e.percentage == 50]
+    assert with_progress and "50%" in with_progress[0].describe()
 
 
 def test_progress_errors_do_not_break_the_wait() -> None:
     """A failing progress call is ignored; after a 4xx it is not called again."""
     ft = FakeTime()
-    fetch = scripted(ft, [(0, "EXECUTING"), (3, "SUCCESS")])
+    fetch = scripted(ft, [(0, "EXECUTING"), (30, "SUCCESS")])
     calls = []
 
     def progress(_e: float) -> TaskProgress:
         calls.append(1)
         raise NotFoundError("task_progress", 404, "DMS.00404023", "no progress", "r")
 
-    assert run(ft, fetch, WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1), progress=progress).succeeded
+    assert run(ft, fetch, WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=8), progress=progress).succeeded
     assert len(calls) == 1
 
 
@@ -258,24 +276,26 @@ def test_policy_rejects_bad_settings(kwargs: dict, field: str) -> None:
 
 
 def test_progress_is_asked_again_only_when_the_estimate_runs_out() -> None:
-    """An accurate 60 s estimate costs one progress call; polls land on the estimate, not every 5 s."""
+    """An accurate estimate costs one progress call; the next poll lands on the end, not every 5 s."""
     ft = FakeTime()
     fetch = scripted(ft, [(0, "EXECUTING"), (60, "SUCCESS")])
     asked: list[float] = []
 
     def progress(_end: float) -> TaskProgress:
         asked.append(ft.now - 1000.0)
-        return TaskProgress(progress_percentage=0, remain_time=max(0, 60 - int(ft.now - 1000.0)), step_list=[])
+        return TaskProgress(progress_percentage=0, remain_time=max(0, math.ceil(60 - (ft.now - 1000.0))), step_list=[])
 
     run(ft, fetch, WaitPolicy(timeout=300, poll_interval=5, max_poll_interval=30), progress=progress)
-    assert asked == [0]
-    assert fetch.calls == [0, 30, 60]
+    assert len(asked) == 1
+    assert fetch.calls[fetch.calls.index(asked[0]) + 1] == asked[0] + 30  # the cap, aimed at the estimate
+    assert 0 <= fetch.calls[-1] - 60 <= 5  # no later than one interval
+    assert len(fetch.calls) + len(asked) < 13  # a plain 5 s loop makes 13
 
 
 def test_an_estimate_that_runs_out_is_refreshed() -> None:
     """When the task outlives its estimate, the progress API is asked again for a new one."""
     ft = FakeTime()
-    fetch = scripted(ft, [(0, "EXECUTING"), (50, "SUCCESS")])
+    fetch = scripted(ft, [(0, "EXECUTING"), (70, "SUCCESS")])
     asked: list[float] = []
 
     def progress(_end: float) -> TaskProgress:
@@ -283,5 +303,111 @@ def test_an_estimate_that_runs_out_is_refreshed() -> None:
         return TaskProgress(progress_percentage=50, remain_time=20, step_list=[])  # always "20 s left"
 
     run(ft, fetch, WaitPolicy(timeout=300, poll_interval=5, max_poll_interval=30), progress=progress)
-    assert asked[:3] == [0, 20, 40]
-    assert fetch.calls[-1] == 60
+    assert len(asked) >= 2 and asked[1] - asked[0] == pytest.approx(20)
+    assert 70 <= fetch.calls[-1] <= 90
+
+# -- the engine's guarantees and its rules as data ---------------------------------------------------
+
+
+def fixed_loop_calls(duration: float, interval: float) -> int:
+    """Calls of a plain loop polling every ``interval`` from 0 until it sees the end at ``duration``."""
+    return math.ceil(duration / interval - 1e-9) + 1
+
+
+@pytest.mark.parametrize("estimate", ["true", "stale-20s", "zero", "none"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_never_more_calls_than_a_fixed_loop_nor_later_than_one_interval(estimate: str, seed: int) -> None:
+    """For every duration from 0.5 s to 150 s, shows plus progress calls <= a plain 5 s loop's, and
+    the end is seen within one interval, whatever the progress API estimates."""
+    for tenths in range(5, 1501, 7):
+        duration = tenths / 10
+        ft = FakeTime()
+        fetch = scripted(ft, [(0, "EXECUTING"), (duration, "SUCCESS")])
+        asked: list[float] = []
+
+        def progress(
+            _end: float, duration: float = duration, ft: FakeTime = ft, asked: list[float] = asked
+        ) -> TaskProgress | None:
+            asked.append(ft.now)
+            left = {"true": math.ceil(max(0.0, duration - (ft.now - 1000.0))), "stale-20s": 20, "zero": 0,
+                    "none": None}[estimate]
+            return TaskProgress(progress_percentage=10, remain_time=left, step_list=[])
+
+        events: list[WaitProgress] = []
+        wait_until_terminal(fetch, instance_id="inst", task_id="t1", progress=progress, on_progress=events.append,
+                            policy=WaitPolicy(timeout=600, poll_interval=5, max_poll_interval=30),
+                            clock=ft.clock, sleep=ft.sleep, rng=random.Random(seed * 1000 + tenths))
+        calls = len(fetch.calls) + len(asked)
+        assert calls <= fixed_loop_calls(duration, 5), (duration, fetch.calls, asked)
+        late = fetch.calls[-1] - duration
+        assert 0 <= late <= events[-2].next_poll_in, (duration, fetch.calls)
+        if duration <= 10:
+            assert asked == []  # short tasks never pay for a progress call
+
+
+def test_rules_are_data_a_custom_acceptor_changes_the_outcome() -> None:
+    """A wait follows the acceptors it is given: here a 404 fails at once and 'PAUSED' succeeds."""
+    ft = FakeTime()
+    rules = Rules("demo", (
+        Acceptor(Action.SUCCESS, states=frozenset({"PAUSED"})),
+        Acceptor(Action.RETRY, states=frozenset({"EXECUTING"})),
+        Acceptor(Action.FAILURE, errors=(NotFoundError,)),
+    ))
+    fetch = scripted(ft, [(0, "EXECUTING"), (3, "PAUSED")])
+    done, state = wait(fetch, rules=rules, state_of=lambda t: str(t.status), policy=WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1),
+                       instance_id="inst", on_timeout=lambda s, c: TimeoutError(), clock=ft.clock, sleep=ft.sleep)
+    assert done.status == "PAUSED" and state.polls == len(fetch.calls) == 4
+    ft2 = FakeTime()
+    missing = NotFoundError("show_task", 404, "DMS.00404023", "no task", "r")
+    with pytest.raises(NotFoundError):
+        wait(scripted(ft2, [(0, missing)]), rules=rules, state_of=lambda t: str(t.status),
+             policy=WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1), instance_id="inst",
+             on_timeout=lambda s, c: TimeoutError(), clock=ft2.clock, sleep=ft2.sleep)
+    assert ft2.sleeps == []
+
+
+def test_error_limits_count_errors_in_a_row_and_reset_on_an_answer() -> None:
+    """An acceptor's limit counts consecutive errors; a good answer in between starts the count again."""
+    ft = FakeTime()
+    nf = NotFoundError("show_task", 404, "DMS.00404023", "no task", "r")
+    # 3 x 404, an answer, 3 x 404 again, then success: tolerated (limit 3 in a row).
+    fetch = scripted(ft, [(0, nf), (2.5, "EXECUTING"), (3.5, nf), (6.5, "SUCCESS")])
+    assert run(ft, fetch, WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1)).succeeded
+    assert len(fetch.calls) == 8
+
+
+def test_acceptors_refuse_to_match_both_states_and_errors() -> None:
+    """An acceptor is either about states or about errors, and limits belong to error acceptors."""
+    with pytest.raises(ValueError):
+        Acceptor(Action.RETRY)
+    with pytest.raises(ValueError):
+        Acceptor(Action.RETRY, states=frozenset({"X"}), errors=(ServerError,))
+    with pytest.raises(ValueError):
+        Acceptor(Action.RETRY, states=frozenset({"X"}), limit=2)
+
+
+def test_a_first_observation_costs_no_call() -> None:
+    """An observation handed in (a search's result) is the first poll: no call is made for it."""
+    ft = FakeTime()
+    fetch = scripted(ft, [(0, "EXECUTING"), (4, "SUCCESS")])
+    result = wait_until_terminal(fetch, instance_id="inst", task_id="t1", first=task("EXECUTING"),
+                                 policy=WaitPolicy(timeout=60, poll_interval=2, max_poll_interval=2),
+                                 clock=ft.clock, sleep=ft.sleep)
+    assert result.succeeded and fetch.calls == [2, 4]
+
+
+def test_stop_event_ends_a_pause_with_an_injected_sleep() -> None:
+    """With a fake sleep and a stop event, a stop set during a pause ends the wait after that pause."""
+    ft = FakeTime()
+    stop = threading.Event()
+    fetch = scripted(ft, [(0, "EXECUTING")])
+
+    def sleep(seconds: float) -> None:
+        ft.sleep(seconds)
+        if len(ft.sleeps) == 2:
+            stop.set()
+
+    with pytest.raises(TaskCancelledError) as info:
+        wait_until_terminal(fetch, instance_id="inst", task_id="t1", stop_event=stop, clock=ft.clock, sleep=sleep,
+                            policy=WaitPolicy(timeout=600, poll_interval=5, max_poll_interval=5))
+    assert len(fetch.calls) == 2 and info.value.polls == 2 and info.value.elapsed == pytest.approx(10)

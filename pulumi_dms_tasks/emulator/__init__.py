@@ -9,7 +9,13 @@ the vendor SDK (``huaweicloudsdkkafka.v2.KafkaClient``) talk to it unchanged:
   ``GET /v2/{project_id}/instances/{instance_id}/tasks?start=&limit=&begin_time=&end_time=``,
   ``GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress``;
 * admin API, unsigned, loopback-only and JSON-only (no cross-site calls), under ``/_emulator/``: seed instances and tasks with
-  scripted timelines, re-time tasks, queue faults, read request counters, reset.
+  scripted timelines, re-time tasks, queue faults, read request counters, reset; make a change
+  that starts a task now and answers 204 without a task id (``instances/{id}/changes``), keep an
+  instance busy with several running tasks (``instances/{id}/busy``).
+
+Instances have an engine: ``kafka`` (the default), ``rabbitmq`` or ``rocketmq``. The engines share
+the task API; RabbitMQ instances have no progress API and answer that path with the gateway's
+404 ``APIGW.0101``, like any path the gateway does not know.
 
 Error codes: 401 ``APIGW.0301`` (bad signature, unknown AK, bad token) / ``APIGW.0303`` (date skew);
 404 ``APIGW.0101`` (no such API); 403 ``DMS.00403003`` (another project); 404 ``DMS.00404022``

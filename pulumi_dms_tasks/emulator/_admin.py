@@ -15,14 +15,25 @@ import re
 from typing import Any, Protocol
 
 from ._faults import make_fault
-from ._specs import DuplicateTaskError, SpecError, parse_instance_id, parse_task_spec, parse_timeline
-from ._state import Store
+from ._specs import (
+    DuplicateTaskError,
+    SpecError,
+    parse_busy_tasks,
+    parse_change,
+    parse_engine,
+    parse_instance_id,
+    parse_task_spec,
+    parse_timeline,
+)
+from ._state import EngineConflictError, Store
 from ._wire import Reply, admin_error, decode_segment
 
 __all__ = ["PREFIX", "handle_admin", "is_loopback_host", "refuse_foreign"]
 
 PREFIX = "/_emulator"
 _TASKS = re.compile(r"/instances/([^/]+)/tasks/?")
+_CHANGES = re.compile(r"/instances/([^/]+)/changes/?")
+_BUSY = re.compile(r"/instances/([^/]+)/busy/?")
 _TIMELINE = re.compile(r"/instances/([^/]+)/tasks/([^/]+)/timeline/?")
 _HOST = re.compile(r"(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::[0-9]{1,5})?")
 _ORIGIN = re.compile(r"https?://([^/?#@]+)")
@@ -98,7 +109,7 @@ def handle_admin(store: Store, method: str, path: str, body: bytes) -> Reply:
     """Dispatch one admin call; ``path`` is relative to :data:`PREFIX`."""
     try:
         return _dispatch(store, method, path, body)
-    except DuplicateTaskError as exc:
+    except (DuplicateTaskError, EngineConflictError) as exc:
         return admin_error(409, str(exc), exc.field)
     except SpecError as exc:
         return admin_error(400, str(exc), exc.field)
@@ -110,20 +121,31 @@ def _dispatch(store: Store, method: str, path: str, body: bytes) -> Reply:
         return Reply(200, {"status": "ok"})
     if path == "/instances":
         if method == "GET":
-            return Reply(200, {"instances": store.instance_ids()})
+            return Reply(200, {"instances": store.instance_ids(), "engines": store.engines()})
         if method == "POST":
             data = _object(body)
-            unknown = sorted(set(data) - {"instance_id"})
+            unknown = sorted(set(data) - {"instance_id", "engine"})
             if unknown:
                 raise SpecError(unknown[0], "unknown field")
             instance_id = parse_instance_id(data.get("instance_id"))
-            created = store.add_instance(instance_id)
-            return Reply(201 if created else 200, {"instance_id": instance_id, "created": created})
+            engine = None if data.get("engine") is None else parse_engine(data["engine"])
+            created = store.add_instance(instance_id, engine)
+            return Reply(201 if created else 200, {"instance_id": instance_id, "engine": store.engine(instance_id),
+                                                   "created": created})
     if (match := _TASKS.fullmatch(path)) and method == "POST":
         instance_id = parse_instance_id(_segment(match.group(1), "instance_id"))
         spec = parse_task_spec(_object(body))
         task_id = store.add_task(instance_id, spec)
         return Reply(201, {"id": task_id})
+    if (match := _CHANGES.fullmatch(path)) and method == "POST":
+        # A change as the cloud answers it: 204 and no task id; its task is created now.
+        instance_id = parse_instance_id(_segment(match.group(1), "instance_id"))
+        store.add_task(instance_id, parse_change(_object(body)))
+        return Reply(204)
+    if (match := _BUSY.fullmatch(path)) and method == "POST":
+        instance_id = parse_instance_id(_segment(match.group(1), "instance_id"))
+        specs = parse_busy_tasks(_object(body))
+        return Reply(201, {"ids": store.add_tasks(instance_id, specs)})
     if (match := _TIMELINE.fullmatch(path)) and method == "PUT":
         instance_id = _segment(match.group(1), "instance_id")
         task_id = _segment(match.group(2), "task_id")

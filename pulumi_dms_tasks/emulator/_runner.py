@@ -11,7 +11,17 @@ from typing import Any
 from ._demo import seed_demo
 from ._faults import make_fault
 from ._server import Credentials, EmulatorServer
-from ._specs import DEFAULT_TASK_NAME, DEFAULT_USER_NAME, TaskSpec, parse_instance_id, parse_task_id, parse_task_spec
+from ._specs import (
+    DEFAULT_TASK_NAME,
+    DEFAULT_USER_NAME,
+    TaskSpec,
+    parse_busy_tasks,
+    parse_change,
+    parse_engine,
+    parse_instance_id,
+    parse_task_id,
+    parse_task_spec,
+)
 from ._state import Clock, Store
 
 __all__ = ["Emulator", "run_emulator"]
@@ -123,9 +133,43 @@ class Emulator:
         """The emulator's clock."""
         return self._store.now()
 
-    def add_instance(self, instance_id: str) -> None:
-        """Register an instance (no-op when it exists)."""
-        self._store.add_instance(parse_instance_id(instance_id))
+    def add_instance(self, instance_id: str, engine: str | None = None) -> None:
+        """Register an instance of ``engine``: ``"kafka"`` (the default), ``"rabbitmq"`` or ``"rocketmq"``.
+
+        A no-op when it exists; ``ValueError`` when it exists as another engine. Instances created
+        by :meth:`add_task` are Kafka instances. RabbitMQ instances have no progress API: that path
+        answers 404 ``APIGW.0101``, as the gateway answers a path it does not know.
+        """
+        self._store.add_instance(parse_instance_id(instance_id), None if engine is None else parse_engine(engine))
+
+    def engine(self, instance_id: str) -> str | None:
+        """The instance's engine (``None`` when there is no such instance)."""
+        return self._store.engine(instance_id)
+
+    def start_change(
+        self,
+        instance_id: str,
+        *,
+        name: str = DEFAULT_TASK_NAME,
+        params: dict[str, Any] | str | None = None,
+        timeline: list[Mapping[str, Any]] | None = None,
+        progress: bool = True,
+    ) -> str:
+        """Make a change that starts a task now, like a call the cloud answers 204 without a task id.
+
+        Returns the new task's id for the test's own checks (the admin API's ``POST
+        instances/{id}/changes`` returns nothing, like the cloud). The default timeline is
+        ``EXECUTING`` at once and ``SUCCESS`` 3 s later.
+        """
+        body: dict[str, Any] = {"name": name, "params": params, "progress": progress}
+        if timeline is not None:
+            body["timeline"] = list(timeline)
+        return self._store.add_task(parse_instance_id(instance_id), parse_change(body))
+
+    def keep_busy(self, instance_id: str, tasks: list[Mapping[str, Any]]) -> list[str]:
+        """Start several tasks now: each ``{"name", "seconds", "final", "params", ...}`` runs ``EXECUTING``
+        for ``seconds`` (default 3), then ends ``final`` (default ``SUCCESS``). Returns their ids."""
+        return self._store.add_tasks(parse_instance_id(instance_id), parse_busy_tasks({"tasks": list(tasks)}))
 
     def add_task(
         self,

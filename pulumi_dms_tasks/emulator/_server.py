@@ -293,7 +293,9 @@ class Handler(BaseHTTPRequestHandler):
             "fault": None,
         }
         try:
-            if call is None:
+            if call is None or (call.operation == "progress" and not store.has_progress_api(call.instance_id)):
+                # RabbitMQ has no progress API: its instances get the gateway's answer to a path it
+                # does not know, before any signature check, like every unknown path.
                 self._send(api_error(API_NOT_FOUND, self.request_id))
                 return
             creds = self.server.credentials

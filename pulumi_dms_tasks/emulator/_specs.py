@@ -11,17 +11,20 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from .._models import parse_timestamp_text, to_utc
 from ._timeline import DEFAULT_TIMELINE, TimelineEntry
 
 __all__ = [
+    "DEFAULT_ENGINE",
     "DEFAULT_TASK_NAME",
     "DEFAULT_USER_NAME",
     "EARLIEST_CREATED_AT",
+    "ENGINES",
+    "ENGINES_WITH_PROGRESS",
     "LATEST_CREATED_AT",
     "MAX_AFTER_SECONDS",
     "MAX_INSTANCE_ID_LENGTH",
@@ -31,7 +34,10 @@ __all__ = [
     "SpecError",
     "TaskSpec",
     "default_user_id",
+    "parse_busy_tasks",
+    "parse_change",
     "parse_created_at",
+    "parse_engine",
     "parse_instance_id",
     "parse_instances_file",
     "parse_params",
@@ -49,10 +55,21 @@ _TASK_KEYS = {"name", "params", "user_name", "user_id", "timeline", "timeline_st
 # read of the task, so a test or demo sees the whole timeline however long its own set-up takes.
 TIMELINE_STARTS = ("created", "first_read")
 _ENTRY_KEYS = {"status", "after", "step"}
+# The three DMS engines share the task API (same paths and models in their vendor SDKs); only
+# RabbitMQ has no progress API, so its instances answer that path as the gateway answers any
+# unknown path.
+ENGINES = ("kafka", "rabbitmq", "rocketmq")
+ENGINES_WITH_PROGRESS = frozenset({"kafka", "rocketmq"})
+DEFAULT_ENGINE = "kafka"
+# A change's task, unless told otherwise: running at once, done a few seconds later.
+DEFAULT_CHANGE_SECONDS = 3.0
+_CHANGE_KEYS = {"name", "params", "user_name", "timeline", "timeline_start", "progress"}
+_BUSY_KEYS = {"name", "params", "user_name", "seconds", "final", "progress"}
+MAX_BUSY_TASKS = 100
 # What the API can render and every client can convert to its local time zone: a timestamp near
 # datetime.max overflows on the first astimezone(), and later arithmetic (created_at + after) with it.
-EARLIEST_CREATED_AT = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST_CREATED_AT = datetime(2999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+EARLIEST_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_CREATED_AT = datetime(2999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
 MAX_AFTER_SECONDS = 100 * 366 * 86400  # a century: "never finishes" without overflowing a date
 MAX_INSTANCE_ID_LENGTH = 256
 
@@ -206,6 +223,70 @@ def parse_task_spec(body: Any, field: str = "") -> TaskSpec:
         task_id=parse_task_id(body.get("id"), prefix + "id"),
         timeline_start=parse_timeline_start(body.get("timeline_start"), prefix + "timeline_start"),
     )
+
+
+def parse_engine(value: Any, field: str = "engine") -> str:
+    """``"kafka"`` (the default when ``None``), ``"rabbitmq"`` or ``"rocketmq"``."""
+    if value is None:
+        return DEFAULT_ENGINE
+    if value not in ENGINES:
+        raise SpecError(field, "must be one of " + ", ".join(repr(e) for e in ENGINES))
+    return str(value)
+
+
+def parse_change(body: Any) -> TaskSpec:
+    """The admin ``POST .../changes`` body: the task a change starts, created at the call.
+
+    Like a change the real API answers with 204 and no task id: ``created_at`` and ``id`` cannot be
+    chosen. The default timeline runs for :data:`DEFAULT_CHANGE_SECONDS`, then succeeds.
+    """
+    if not isinstance(body, Mapping):
+        raise SpecError("body", "must be a JSON object")
+    unknown = sorted(set(body) - _CHANGE_KEYS)
+    if unknown:
+        raise SpecError(unknown[0], "unknown field")
+    spec = parse_task_spec(body)
+    if body.get("timeline") is None:
+        spec = replace(spec, timeline=_running_for(DEFAULT_CHANGE_SECONDS, "SUCCESS"))
+    return spec
+
+
+def _running_for(seconds: float, final: str) -> tuple[TimelineEntry, ...]:
+    return (TimelineEntry("EXECUTING", 0.0), TimelineEntry(final, seconds))
+
+
+def parse_busy_tasks(body: Any) -> list[TaskSpec]:
+    """The admin ``POST .../busy`` body: ``{"tasks": [{"name", "seconds", "final", ...}, ...]}``.
+
+    Each task is created at the call, ``EXECUTING`` at once and ``final`` (default ``SUCCESS``)
+    after ``seconds``: an instance kept busy, for gates that wait until it is idle.
+    """
+    if not isinstance(body, Mapping):
+        raise SpecError("body", "must be a JSON object")
+    unknown = sorted(set(body) - {"tasks"})
+    if unknown:
+        raise SpecError(unknown[0], "unknown field")
+    tasks = body.get("tasks")
+    if not isinstance(tasks, list) or not 1 <= len(tasks) <= MAX_BUSY_TASKS:
+        raise SpecError("tasks", f"must be a list of 1 to {MAX_BUSY_TASKS} task objects")
+    specs = []
+    for i, item in enumerate(tasks):
+        where = f"tasks[{i}]"
+        if not isinstance(item, Mapping):
+            raise SpecError(where, "must be an object")
+        extra = sorted(set(item) - _BUSY_KEYS)
+        if extra:
+            raise SpecError(f"{where}.{extra[0]}", "unknown field")
+        seconds = item.get("seconds", DEFAULT_CHANGE_SECONDS)
+        if not _is_number(seconds) or not math.isfinite(seconds) or not 0 < seconds <= MAX_AFTER_SECONDS:
+            raise SpecError(f"{where}.seconds", f"must be a number of seconds above 0 and at most {MAX_AFTER_SECONDS}")
+        final = item.get("final", "SUCCESS")
+        if final not in ("SUCCESS", "FAILED", "CANCELLED"):
+            raise SpecError(f"{where}.final", "must be 'SUCCESS', 'FAILED' or 'CANCELLED'")
+        fields = {k: v for k, v in item.items() if k in ("name", "params", "user_name", "progress")}
+        spec = parse_task_spec(fields, where)
+        specs.append(replace(spec, timeline=_running_for(float(seconds), str(final))))
+    return specs
 
 
 def parse_instance_id(value: Any, field: str = "instance_id") -> str:

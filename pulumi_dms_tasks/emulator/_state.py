@@ -16,10 +16,18 @@ from typing import Any
 
 from .._models import format_api_timestamp
 from ._faults import OPERATIONS, Fault
-from ._specs import DuplicateTaskError, TaskSpec, default_user_id, parse_timeline
+from ._specs import (
+    DEFAULT_ENGINE,
+    ENGINES_WITH_PROGRESS,
+    DuplicateTaskError,
+    SpecError,
+    TaskSpec,
+    default_user_id,
+    parse_timeline,
+)
 from ._timeline import TimelineEntry, progress_at, status_at, updated_at
 
-__all__ = ["LOG_SIZE", "Clock", "Store", "StoredTask", "utc_now"]
+__all__ = ["LOG_SIZE", "Clock", "EngineConflictError", "Store", "StoredTask", "utc_now"]
 
 Clock = Callable[[], datetime]
 LOG_SIZE = 1000
@@ -28,6 +36,10 @@ LOG_SIZE = 1000
 def utc_now() -> datetime:
     """The real clock."""
     return datetime.now(timezone.utc)
+
+
+class EngineConflictError(SpecError):
+    """An instance registered again with another engine."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,7 @@ class Store:
         self._clock = clock or utc_now
         self._lock = threading.RLock()
         self._instances: dict[str, dict[str, StoredTask]] = {}
+        self._engines: dict[str, str] = {}
         self._faults: deque[list[Any]] = deque()  # [fault, remaining]
         self._seq = 0
         self._generation = 0
@@ -102,13 +115,34 @@ class Store:
 
     # -- instances and tasks -------------------------------------------------------------------
 
-    def add_instance(self, instance_id: str) -> bool:
-        """Register an instance; ``True`` when it is new."""
+    def add_instance(self, instance_id: str, engine: str | None = None) -> bool:
+        """Register an instance of ``engine`` (default Kafka); ``True`` when it is new.
+
+        Naming another engine for an existing instance raises :class:`SpecError` (``engine``).
+        """
         with self._lock:
             if instance_id in self._instances:
+                current = self._engines.get(instance_id, DEFAULT_ENGINE)
+                if engine is not None and engine != current:
+                    raise EngineConflictError("engine", f"instance {instance_id} exists as a {current} instance")
                 return False
             self._instances[instance_id] = {}
+            self._engines[instance_id] = engine or DEFAULT_ENGINE
             return True
+
+    def engine(self, instance_id: str) -> str | None:
+        """The instance's engine, or ``None`` when there is no such instance."""
+        with self._lock:
+            return self._engines.get(instance_id) if instance_id in self._instances else None
+
+    def engines(self) -> dict[str, str]:
+        """Every instance's engine."""
+        with self._lock:
+            return {i: self._engines.get(i, DEFAULT_ENGINE) for i in self._instances}
+
+    def has_progress_api(self, instance_id: str) -> bool:
+        """Whether the instance's engine serves the progress API (RabbitMQ has none)."""
+        return (self.engine(instance_id) or DEFAULT_ENGINE) in ENGINES_WITH_PROGRESS
 
     def has_instance(self, instance_id: str) -> bool:
         """Whether the instance exists."""
@@ -123,7 +157,9 @@ class Store:
     def add_task(self, instance_id: str, spec: TaskSpec) -> str:
         """Store a task (creating the instance if needed); return its id."""
         with self._lock:
-            tasks = self._instances.setdefault(instance_id, {})
+            if instance_id not in self._instances:
+                self.add_instance(instance_id)
+            tasks = self._instances[instance_id]
             task_id = spec.task_id or uuid.uuid4().hex
             if task_id in tasks:
                 raise DuplicateTaskError("id", f"task {task_id} already exists on instance {instance_id}")
@@ -142,6 +178,12 @@ class Store:
                 timeline_start=spec.timeline_start,
             )
             return task_id
+
+    def add_tasks(self, instance_id: str, specs: list[TaskSpec]) -> list[str]:
+        """Store several tasks at once (one creation time for all); return their ids in order."""
+        with self._lock:
+            now = self.now()
+            return [self.add_task(instance_id, replace(spec, created_at=spec.created_at or now)) for spec in specs]
 
     def note_read(self, task: StoredTask, now: datetime) -> StoredTask:
         """Start a ``first_read`` task's timeline at its first API read; return the task as stored."""
@@ -277,6 +319,7 @@ class Store:
         """Forget every instance, task, queued fault and counter."""
         with self._lock:
             self._instances.clear()
+            self._engines.clear()
             self._faults.clear()
             self._generation += 1
             self._reset_counters()

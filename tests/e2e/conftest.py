@@ -96,7 +96,8 @@ def make_project(language_host: str, emulator: Any, tmp_path: Path) -> Callable[
             work_dir = directory
         else:
             work_dir = tmp_path / f"project-{next(counter)}"
-            stackrun.write_project(work_dir, PROGRAMS / f"{program}.py", extra_files={"local_file.py": LOCAL_FILE}, **project)
+            extra = {"local_file.py": LOCAL_FILE, **project.pop("extra_files", {})}
+            stackrun.write_project(work_dir, PROGRAMS / f"{program}.py", extra_files=extra, **project)
         stack = stackrun.DirectoryStack(work_dir, f"t{uuid.uuid4().hex[:8]}", state_dir=tmp_path / "pulumi", env=extra_env)
         stack.select()
         stack.configure(
