@@ -38,7 +38,9 @@ def program() -> None:
     after = LocalFile(
         "topic-for-external-clients",
         path=os.path.join(output_dir, "after-public-ip.txt"),
-        content=pulumi.Output.concat("created after task ", public_ip.task_id, " reached ", public_ip.status, "\n"),
+        content=pulumi.Output.concat(
+            "created after task ", public_ip.task_id, " reached ", public_ip.status, "\n"
+        ),
         opts=pulumi.ResourceOptions(depends_on=[public_ip]),
     )
 

@@ -69,7 +69,9 @@ def describe(values: Sequence[float], scale: float = 1.0, unit: str = "", digits
     """``median [IQR q1–q3] (min–max, n=N)``."""
     q1, med, q3 = quartiles(values)
     f = lambda v: f"{v * scale:.{digits}f}"  # noqa: E731
-    return f"{f(med)}{unit} [IQR {f(q1)}–{f(q3)}] (min {f(min(values))}, max {f(max(values))}, n={len(values)})"
+    return (
+        f"{f(med)}{unit} [IQR {f(q1)}–{f(q3)}] (min {f(min(values))}, max {f(max(values))}, n={len(values)})"
+    )
 
 
 def verdict(ok: bool | None) -> str:
@@ -99,7 +101,7 @@ def machine_info() -> list[tuple[str, str]]:
         import stackrun
 
         cli = stackrun.VERSION
-    except Exception:  # noqa: BLE001 - informational only
+    except Exception:
         pass
     return [
         ("CPU", cpu_model()),

@@ -16,12 +16,12 @@ import os
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import AK, PROJECT, SK, Row, machine_info  # noqa: E402
+from _util import AK, PROJECT, SK, Row, machine_info
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
@@ -29,7 +29,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 def _section(rows: list[Row], name: str, fn) -> object:
     try:
         return fn()
-    except Exception as exc:  # noqa: BLE001 - one broken section must not hide the others
+    except Exception as exc:
         traceback.print_exc()
         rows.append(Row(name, f"ERROR: {type(exc).__name__}: {exc}", "", "", "", "ERROR"))
         return None
@@ -40,40 +40,53 @@ def markdown(rows: list[Row], *, quick: bool, elapsed: float) -> str:
     esc = lambda s: str(s).replace("|", "\\|")  # noqa: E731
     lines = [
         f"# pulumi-dms-tasks benchmarks ({'--quick' if quick else 'full'} run, "
-        f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, {elapsed:.0f} s)",
+        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, {elapsed:.0f} s)",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" for _ in head) + "|",
     ]
     for r in rows:
-        lines.append("| " + " | ".join(esc(x) for x in (r.metric, r.ours, r.baseline, r.ratio, r.goal, r.result)) + " |")
+        lines.append(
+            "| "
+            + " | ".join(esc(x) for x in (r.metric, r.ours, r.baseline, r.ratio, r.goal, r.result))
+            + " |"
+        )
     lines += ["", "| machine | |", "|---|---|"]
     lines += [f"| {k} | {esc(v)} |" for k, v in machine_info()]
-    lines += ["", "Ratios are ours / vendor-or-baseline of medians; brackets give IQR or min–max spreads. "
-              "Emulator in-process on loopback (shares the GIL with the clients in sections 1 and 3)."]
+    lines += [
+        "",
+        "Ratios are ours / vendor-or-baseline of medians; brackets give IQR or min–max spreads. "
+        "Emulator in-process on loopback (shares the GIL with the clients in sections 1 and 3).",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="drop the 30/60 s waits; pulumi up twice per size instead of three times")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="drop the 30/60 s waits; pulumi up twice per size instead of three times",
+    )
     parser.add_argument("--only", default="123456", help="sections to run, e.g. 12 (default: all)")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)  # wait_for_task logs at INFO; keep the output to the tables
-
-    from pulumi_dms_tasks.emulator import Emulator
 
     import s1_lookup
     import s2_startup
     import s3_detection
     import s5_pulumi_up
 
+    from pulumi_dms_tasks.emulator import Emulator
+
     started = time.monotonic()
     rows: list[Row] = []
     only = set(args.only)
     with Emulator(ak=AK, sk=SK, project_id=PROJECT) as emu:
-        print(f"emulator at {emu.url}; mode {'--quick' if args.quick else 'full'}; "
-              f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(
+            f"emulator at {emu.url}; mode {'--quick' if args.quick else 'full'}; "
+            f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
         if "1" in only:
             r = _section(rows, "1. lookup latency", lambda: s1_lookup.run(emu))
             rows += r or []

@@ -55,12 +55,31 @@ def run(emu, *, calls: int = 300, block: int = 10, warmup: int = 30) -> list[Row
     print(f"ours   show_task:            {describe(samples['ours'], 1000, ' ms')}")
     print(f"vendor show_background_task: {describe(samples['vendor'], 1000, ' ms')}")
     cpu_o, cpu_v = statistics.median(cpu["ours"]), statistics.median(cpu["vendor"])
-    print(f"client-thread CPU per call (excludes the emulator's threads): ours {describe(cpu['ours'], 1000, ' ms')}")
-    print(f"                                                               vendor {describe(cpu['vendor'], 1000, ' ms')}")
-    print(f"per-block median ratios: {describe(block_ratios, digits=2)}  (API calls counted by emulator: {made})")
+    print(
+        f"client-thread CPU per call (excludes the emulator's threads): ours {describe(cpu['ours'], 1000, ' ms')}"
+    )
+    print(
+        f"                                                               vendor {describe(cpu['vendor'], 1000, ' ms')}"
+    )
+    print(
+        f"per-block median ratios: {describe(block_ratios, digits=2)}  (API calls counted by emulator: {made})"
+    )
     print(f"ratio ours/vendor = {ratio:.2f} -> {verdict(ratio <= GOAL)}")
-    return [Row("1. lookup latency, median per call", f"{med_o * 1000:.3f} ms", f"{med_v * 1000:.3f} ms",
-                f"{ratio:.2f} (blocks {min(block_ratios):.2f}–{max(block_ratios):.2f})", f"<= {GOAL}",
-                verdict(ratio <= GOAL)),
-            Row("1b. client-thread CPU per lookup (info)", f"{cpu_o * 1000:.3f} ms", f"{cpu_v * 1000:.3f} ms",
-                f"{cpu_o / cpu_v:.2f}", "info", "n/a")]
+    return [
+        Row(
+            "1. lookup latency, median per call",
+            f"{med_o * 1000:.3f} ms",
+            f"{med_v * 1000:.3f} ms",
+            f"{ratio:.2f} (blocks {min(block_ratios):.2f}–{max(block_ratios):.2f})",
+            f"<= {GOAL}",
+            verdict(ratio <= GOAL),
+        ),
+        Row(
+            "1b. client-thread CPU per lookup (info)",
+            f"{cpu_o * 1000:.3f} ms",
+            f"{cpu_v * 1000:.3f} ms",
+            f"{cpu_o / cpu_v:.2f}",
+            "info",
+            "n/a",
+        ),
+    ]

@@ -46,8 +46,11 @@ class Result:
 
 def _seed(emu, duration: float) -> tuple[str, datetime]:
     created = emu.now()
-    task_id = emu.add_task(INSTANCE, created_at=created, timeline=[
-        {"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": duration}])
+    task_id = emu.add_task(
+        INSTANCE,
+        created_at=created,
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": duration}],
+    )
     return task_id, created + timedelta(seconds=duration)
 
 
@@ -63,7 +66,7 @@ def _ours(emu, client, result: Result, barrier: threading.Barrier) -> None:
 
     try:
         client.wait_for_task(INSTANCE, result.task_id, on_progress=on_progress)  # defaults: 5 s, max 30 s
-    except Exception as exc:  # noqa: BLE001 - reported, not fatal
+    except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"
     result.returned_at = emu.now()
 
@@ -86,16 +89,20 @@ def _vendor(emu, url: str, result: Result, barrier: threading.Barrier) -> None:
             result.final_delay = FIXED_INTERVAL
             result.delays.append(FIXED_INTERVAL)
             time.sleep(FIXED_INTERVAL)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"
     result.returned_at = emu.now()
 
 
 def run(emu, durations: list[float]) -> tuple[list[Row], list[Row]]:
-    print("\n## 3. Detection latency after SUCCESS (goal: never more than one interval late; never more API calls"
-          " than a fixed 5 s loop)")
-    print(f"   durations {', '.join(f'{d:g}' for d in durations)} s run concurrently; ours = wait_for_task defaults, "
-          f"baseline = vendor show_background_task every {FIXED_INTERVAL:g} s")
+    print(
+        "\n## 3. Detection latency after SUCCESS (goal: never more than one interval late; never more API calls"
+        " than a fixed 5 s loop)"
+    )
+    print(
+        f"   durations {', '.join(f'{d:g}' for d in durations)} s run concurrently; ours = wait_for_task defaults, "
+        f"baseline = vendor show_background_task every {FIXED_INTERVAL:g} s"
+    )
     ours_client = our_client(emu.url)
     results: list[Result] = []
     threads = []
@@ -121,8 +128,12 @@ def run(emu, durations: list[float]) -> tuple[list[Row], list[Row]]:
                 r.calls[entry["operation"]] = r.calls.get(entry["operation"], 0) + 1
     delta = counts["total"] - before
     attributed = sum(r.total_calls for r in results)
-    print(f"   wall {wall:.1f} s; emulator request_counts() delta {delta} (attributed per task from the log: {attributed})")
-    print(f"   {'T':>4} | {'side':6} | {'latency':>8} | {'delay in force':>14} | {'polls':>5} | {'API calls':<26} | delays (s)")
+    print(
+        f"   wall {wall:.1f} s; emulator request_counts() delta {delta} (attributed per task from the log: {attributed})"
+    )
+    print(
+        f"   {'T':>4} | {'side':6} | {'latency':>8} | {'delay in force':>14} | {'polls':>5} | {'API calls':<26} | delays (s)"
+    )
     rows: list[Row] = []
     all_ok = True
     by = {(r.side, r.duration): r for r in results}
@@ -132,8 +143,10 @@ def run(emu, durations: list[float]) -> tuple[list[Row], list[Row]]:
             lat = "ERROR" if r.latency is None or r.error else f"{r.latency:.2f} s"
             calls = f"{r.total_calls:>2} (" + ", ".join(f"{k} {v}" for k, v in sorted(r.calls.items())) + ")"
             fd = "-" if r.final_delay is None else f"{r.final_delay:.2f} s"
-            print(f"   {d:>4g} | {side:6} | {lat:>8} | {fd:>14} | {r.polls:>5} | {calls:<26} | "
-                  f"{' '.join(f'{x:.1f}' for x in r.delays)}" + (f"  [{r.error}]" if r.error else ""))
+            print(
+                f"   {d:>4g} | {side:6} | {lat:>8} | {fd:>14} | {r.polls:>5} | {calls:<26} | "
+                f"{' '.join(f'{x:.1f}' for x in r.delays)}" + (f"  [{r.error}]" if r.error else "")
+            )
         o, v = by[("ours", d)], by[("vendor", d)]
         if o.error or o.latency is None:
             rows.append(Row(f"3. detect T={d:g}s", f"ERROR {o.error}", "", "", "", "MISS"))
@@ -147,28 +160,47 @@ def run(emu, durations: list[float]) -> tuple[list[Row], list[Row]]:
         why = [] if late_ok else ["late"]
         why += [] if calls_ok else ["calls"]
         vlat = "ERROR" if v.latency is None or v.error else f"{v.latency:.2f} s"
-        rows.append(Row(
-            f"3. detect T={d:g}s: latency, API calls",
-            f"{o.latency:.2f} s (delay {interval:.1f} s), {o.total_calls} calls",
-            f"{vlat} (delay {FIXED_INTERVAL:g} s), {v.total_calls} calls",
-            f"calls {o.total_calls / v.total_calls:.2f}" if v.total_calls else "-",
-            "late <= 1 interval; calls <= fixed loop",
-            "PASS" if late_ok and calls_ok else f"MISS ({', '.join(why)})",
-        ))
+        rows.append(
+            Row(
+                f"3. detect T={d:g}s: latency, API calls",
+                f"{o.latency:.2f} s (delay {interval:.1f} s), {o.total_calls} calls",
+                f"{vlat} (delay {FIXED_INTERVAL:g} s), {v.total_calls} calls",
+                f"calls {o.total_calls / v.total_calls:.2f}" if v.total_calls else "-",
+                "late <= 1 interval; calls <= fixed loop",
+                "PASS" if late_ok and calls_ok else f"MISS ({', '.join(why)})",
+            )
+        )
     ours_sum = sum(by[("ours", d)].total_calls for d in durations)
     vendor_sum = sum(by[("vendor", d)].total_calls for d in durations)
     print(f"   API calls over all waits: ours {ours_sum}, fixed loop {vendor_sum}")
     print(f"   section 3 -> {verdict(all_ok)}")
-    rows.append(Row("3. API calls, all waits above (sum)", str(ours_sum), str(vendor_sum),
-                    f"{ours_sum / vendor_sum:.2f}" if vendor_sum else "-", "fewer", verdict(ours_sum < vendor_sum)))
+    rows.append(
+        Row(
+            "3. API calls, all waits above (sum)",
+            str(ours_sum),
+            str(vendor_sum),
+            f"{ours_sum / vendor_sum:.2f}" if vendor_sum else "-",
+            "fewer",
+            verdict(ours_sum < vendor_sum),
+        )
+    )
 
     longest = max(durations)
     o, v = by[("ours", longest)], by[("vendor", longest)]
     label = "60 s task" if longest == 60 else f"{longest:g} s task (--quick: no 60 s task)"
     print(f"\n## 4. API calls per wait, {label} (goal: fewer than the fixed 5 s loop)")
-    print(f"   ours {o.total_calls} ({o.calls}), fixed loop {v.total_calls} ({v.calls}) -> "
-          f"{verdict(o.total_calls < v.total_calls)}")
-    section4 = [Row(f"4. API calls per wait, {label}", str(o.total_calls), str(v.total_calls),
-                    f"{o.total_calls / v.total_calls:.2f}" if v.total_calls else "-", "< fixed loop",
-                    verdict(o.total_calls < v.total_calls))]
+    print(
+        f"   ours {o.total_calls} ({o.calls}), fixed loop {v.total_calls} ({v.calls}) -> "
+        f"{verdict(o.total_calls < v.total_calls)}"
+    )
+    section4 = [
+        Row(
+            f"4. API calls per wait, {label}",
+            str(o.total_calls),
+            str(v.total_calls),
+            f"{o.total_calls / v.total_calls:.2f}" if v.total_calls else "-",
+            "< fixed loop",
+            verdict(o.total_calls < v.total_calls),
+        )
+    ]
     return rows, section4

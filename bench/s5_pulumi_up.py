@@ -96,7 +96,7 @@ class RssSampler:
             known = alive
             self._stop.wait(SAMPLE_EVERY)
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self._thread.start()
         return self
 
@@ -120,14 +120,21 @@ def _one_up(emu, tmp: Path, n: int) -> dict:
     from pulumi import automation as auto
 
     holder: dict = {"ids": []}
-    runner = stackrun.StackRunner(project="bench", stack=f"b{n}x{uuid.uuid4().hex[:6]}", state_dir=tmp / "pulumi",
-                                  program=_program(holder))
-    runner.stack.set_all_config({
-        "huaweicloud:projectId": auto.ConfigValue(PROJECT),
-        "huaweicloud:accessKey": auto.ConfigValue(AK),
-        "huaweicloud:secretKey": auto.ConfigValue(SK, secret=True),
-        "huaweicloud:endpoints.dms": auto.ConfigValue(emu.url),
-    }, path=True)
+    runner = stackrun.StackRunner(
+        project="bench",
+        stack=f"b{n}x{uuid.uuid4().hex[:6]}",
+        state_dir=tmp / "pulumi",
+        program=_program(holder),
+    )
+    runner.stack.set_all_config(
+        {
+            "huaweicloud:projectId": auto.ConfigValue(PROJECT),
+            "huaweicloud:accessKey": auto.ConfigValue(AK),
+            "huaweicloud:secretKey": auto.ConfigValue(SK, secret=True),
+            "huaweicloud:endpoints.dms": auto.ConfigValue(emu.url),
+        },
+        path=True,
+    )
     created = emu.now()
     timeline = [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": SUCCESS_AFTER}]
     holder["ids"] = [emu.add_task(INSTANCE, created_at=created, timeline=timeline) for _ in range(n)]
@@ -147,9 +154,13 @@ def _one_up(emu, tmp: Path, n: int) -> dict:
     if creates != n + 1:  # + the stack itself
         raise RuntimeError(f"expected {n + 1} creates, got {result.summary.resource_changes}")
     return {
-        "n": n, "wall": wall, "calls": emu.request_counts()["total"] - before,
+        "n": n,
+        "wall": wall,
+        "calls": emu.request_counts()["total"] - before,
         "after_success": (done - created).total_seconds() - SUCCESS_AFTER,
-        "peak_rss": sampler.peak_rss, "peak_hwm": sampler.peak_hwm, "pids": len(sampler.pids),
+        "peak_rss": sampler.peak_rss,
+        "peak_hwm": sampler.peak_hwm,
+        "pids": len(sampler.pids),
         "samples": sampler.samples,
         # Tasks read more than once were still EXECUTING when their wait began (waits that overlapped).
         "waited": sum(1 for c in seen.values() if c > 1),
@@ -159,21 +170,27 @@ def _one_up(emu, tmp: Path, n: int) -> dict:
 def run(emu, *, reps: int = 2, big: int = 25) -> tuple[list[Row], list[Row]]:
     import stackrun
 
-    print(f"\n## 5. `pulumi up` wall time, 1 vs {big} BackgroundTasks finishing together "
-          f"(SUCCESS {SUCCESS_AFTER:g} s after seeding; goal: {big}/1 <= {GOAL})")
+    print(
+        f"\n## 5. `pulumi up` wall time, 1 vs {big} BackgroundTasks finishing together "
+        f"(SUCCESS {SUCCESS_AFTER:g} s after seeding; goal: {big}/1 <= {GOAL})"
+    )
     if not stackrun.cli_installed():
         print(f"   Pulumi CLI not found in {stackrun.BIN}: run `make setup`; skipped")
-        return ([Row("5. pulumi up wall time", "skipped", "", "", f"<= {GOAL}", "n/a")],
-                [Row("6. provider peak RSS", "skipped", "", "", "info", "n/a")])
+        return (
+            [Row("5. pulumi up wall time", "skipped", "", "", f"<= {GOAL}", "n/a")],
+            [Row("6. provider peak RSS", "skipped", "", "", "info", "n/a")],
+        )
     runs: dict[int, list[dict]] = {1: [], big: []}
     with tempfile.TemporaryDirectory(prefix="dms-bench-") as tmp:
         for _ in range(reps):
             for n in (1, big):  # interleaved: 1, 25, 1, 25
                 r = _one_up(emu, Path(tmp), n)
                 runs[n].append(r)
-                print(f"   up with {n:>2} task(s): {r['wall']:.2f} s wall, done {r['after_success']:.2f} s after "
-                      f"SUCCESS, {r['calls']} API calls, {r['waited']} task(s) polled >1x, provider peak RSS {r['peak_rss'] / 1024:.1f} MiB "
-                      f"(HWM {r['peak_hwm'] / 1024:.1f} MiB, {r['samples']} samples, {r['pids']} process(es))")
+                print(
+                    f"   up with {n:>2} task(s): {r['wall']:.2f} s wall, done {r['after_success']:.2f} s after "
+                    f"SUCCESS, {r['calls']} API calls, {r['waited']} task(s) polled >1x, provider peak RSS {r['peak_rss'] / 1024:.1f} MiB "
+                    f"(HWM {r['peak_hwm'] / 1024:.1f} MiB, {r['samples']} samples, {r['pids']} process(es))"
+                )
     one = [r["wall"] for r in runs[1]]
     many = [r["wall"] for r in runs[big]]
     ratio = statistics.median(many) / statistics.median(one)
@@ -182,22 +199,40 @@ def run(emu, *, reps: int = 2, big: int = 25) -> tuple[list[Row], list[Row]]:
     print(f"   ratio {big}/1 = {ratio:.2f} -> {verdict(ratio <= GOAL)}")
     calls_one = statistics.median(r["calls"] for r in runs[1])
     calls_many = statistics.median(r["calls"] for r in runs[big])
-    s5 = [Row(f"5. pulumi up wall, {big} vs 1 tasks", f"{statistics.median(many):.2f} s ({big} tasks, "
-              f"{calls_many:g} calls)", f"{statistics.median(one):.2f} s (1 task, {calls_one:g} calls)",
-              f"{ratio:.2f} ({min(many) / max(one):.2f}–{max(many) / min(one):.2f}, n={len(one)})",
-              f"<= {GOAL}", verdict(ratio <= GOAL))]
+    s5 = [
+        Row(
+            f"5. pulumi up wall, {big} vs 1 tasks",
+            f"{statistics.median(many):.2f} s ({big} tasks, {calls_many:g} calls)",
+            f"{statistics.median(one):.2f} s (1 task, {calls_one:g} calls)",
+            f"{ratio:.2f} ({min(many) / max(one):.2f}–{max(many) / min(one):.2f}, n={len(one)})",
+            f"<= {GOAL}",
+            verdict(ratio <= GOAL),
+        )
+    ]
 
     overlap = max(r["waited"] for r in runs[big])
     print(f"\n## 6. Memory: peak RSS of the provider process during the {big}-task up (informational)")
-    print(f"   note: only {overlap} of the {big} waits overlapped (tasks read more than once); the rest started after "
-          "SUCCESS: pulumi.dynamic serves at most 4 RPCs at a time (ThreadPoolExecutor(max_workers=4))")
+    print(
+        f"   note: only {overlap} of the {big} waits overlapped (tasks read more than once); the rest started after "
+        "SUCCESS: pulumi.dynamic serves at most 4 RPCs at a time (ThreadPoolExecutor(max_workers=4))"
+    )
     peak_many = max(max(r["peak_rss"], r["peak_hwm"]) for r in runs[big]) / 1024
     peak_one = max(max(r["peak_rss"], r["peak_hwm"]) for r in runs[1]) / 1024
     if peak_many and peak_one:
-        print(f"   {big} tasks: {peak_many:.1f} MiB; 1 task: {peak_one:.1f} MiB; "
-              f"per extra task ~{(peak_many - peak_one) / (big - 1) * 1024:.0f} KiB")
-        s6 = [Row(f"6. provider peak RSS, {big} tasks ({overlap} waits overlapped) vs 1", f"{peak_many:.1f} MiB",
-                  f"{peak_one:.1f} MiB", f"{peak_many / peak_one:.2f}", "info", "n/a")]
+        print(
+            f"   {big} tasks: {peak_many:.1f} MiB; 1 task: {peak_one:.1f} MiB; "
+            f"per extra task ~{(peak_many - peak_one) / (big - 1) * 1024:.0f} KiB"
+        )
+        s6 = [
+            Row(
+                f"6. provider peak RSS, {big} tasks ({overlap} waits overlapped) vs 1",
+                f"{peak_many:.1f} MiB",
+                f"{peak_one:.1f} MiB",
+                f"{peak_many / peak_one:.2f}",
+                "info",
+                "n/a",
+            )
+        ]
     else:
         print("   provider process not found (no /proc?)")
         s6 = [Row("6. provider peak RSS", "not measured", "", "", "info", "n/a")]

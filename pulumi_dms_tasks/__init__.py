@@ -21,45 +21,107 @@ if TYPE_CHECKING:
     )
     from ._errors import (
         ApiError as ApiError,
+    )
+    from ._errors import (
         AuthenticationError as AuthenticationError,
+    )
+    from ._errors import (
         ConfigurationError as ConfigurationError,
+    )
+    from ._errors import (
         DmsError as DmsError,
+    )
+    from ._errors import (
         IdleTimeoutError as IdleTimeoutError,
+    )
+    from ._errors import (
         InvalidInputError as InvalidInputError,
+    )
+    from ._errors import (
         InvalidResponseError as InvalidResponseError,
+    )
+    from ._errors import (
         NoMatchingTaskError as NoMatchingTaskError,
+    )
+    from ._errors import (
         NotFoundError as NotFoundError,
+    )
+    from ._errors import (
         RedirectError as RedirectError,
+    )
+    from ._errors import (
         ServerError as ServerError,
+    )
+    from ._errors import (
         TaskCancelledError as TaskCancelledError,
+    )
+    from ._errors import (
         TaskError as TaskError,
+    )
+    from ._errors import (
         TaskFailedError as TaskFailedError,
+    )
+    from ._errors import (
         TaskTimeoutError as TaskTimeoutError,
+    )
+    from ._errors import (
         ThrottledError as ThrottledError,
+    )
+    from ._errors import (
         TransportError as TransportError,
     )
     from ._functions import (
         GetBackgroundTaskResult as GetBackgroundTaskResult,
+    )
+    from ._functions import (
         GetInstanceIdleResult as GetInstanceIdleResult,
+    )
+    from ._functions import (
         ListBackgroundTasksResult as ListBackgroundTasksResult,
+    )
+    from ._functions import (
         get_background_task as get_background_task,
+    )
+    from ._functions import (
         get_background_task_output as get_background_task_output,
+    )
+    from ._functions import (
         get_instance_idle as get_instance_idle,
+    )
+    from ._functions import (
         get_instance_idle_output as get_instance_idle_output,
+    )
+    from ._functions import (
         list_background_tasks as list_background_tasks,
+    )
+    from ._functions import (
         list_background_tasks_output as list_background_tasks_output,
     )
     from ._models import (
         IdleResult as IdleResult,
+    )
+    from ._models import (
         Task as Task,
+    )
+    from ._models import (
         TaskProgress as TaskProgress,
+    )
+    from ._models import (
         TaskStatus as TaskStatus,
+    )
+    from ._models import (
         TaskStep as TaskStep,
     )
     from ._resource import (
         BackgroundTask as BackgroundTask,
+    )
+    from ._resource import (
         BackgroundTaskArgs as BackgroundTaskArgs,
+    )
+    from ._resource import (
         InstanceIdle as InstanceIdle,
+    )
+    from ._resource import (
         InstanceIdleArgs as InstanceIdleArgs,
     )
     from ._waiting import (

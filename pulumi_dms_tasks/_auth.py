@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import requests
@@ -50,7 +50,7 @@ class AkSkAuth(AuthBase):
         self.ak = ak
         self._sk = sk
         self._token = security_token or None
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     def __repr__(self) -> str:
         token = ", security_token=***" if self._token else ""
@@ -79,7 +79,7 @@ class AkSkAuth(AuthBase):
         present = {k.lower(): v for k, v in headers.items()}
         sdk_date = present.get(HEADER_DATE.lower())
         if not sdk_date:
-            sdk_date = self._clock().astimezone(timezone.utc).strftime(SDK_DATE_FORMAT)
+            sdk_date = self._clock().astimezone(UTC).strftime(SDK_DATE_FORMAT)
             out[HEADER_DATE] = sdk_date
         if "host" not in present:
             out["Host"] = parts.netloc.rsplit("@", 1)[-1]

@@ -132,13 +132,16 @@ def _on_interpreter_exit(callback: Callable[[], None]) -> None:
     # Hooks run last-registered first: make sure the thread pools' own hook (which joins the
     # workers still waiting) is registered before ours, whatever was imported first.
     import concurrent.futures.thread  # noqa: F401
+
     try:
         register(callback)
     except RuntimeError:  # already shutting down
         callback()
 
 
-def _watchdog(parent: int, orphaned: threading.Event, why: list[str], exit_when_orphaned: bool, interval: float) -> None:
+def _watchdog(
+    parent: int, orphaned: threading.Event, why: list[str], exit_when_orphaned: bool, interval: float
+) -> None:
     main = threading.main_thread()
     while not orphaned.wait(interval):
         if os.getppid() != parent:
@@ -159,4 +162,3 @@ def _watchdog(parent: int, orphaned: threading.Event, why: list[str], exit_when_
             pass
     time.sleep(EXIT_GRACE)
     os._exit(1)
-

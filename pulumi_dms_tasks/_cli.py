@@ -17,15 +17,18 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from ._constants import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
+from ._constants import (
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    HEARTBEAT_SECONDS,
+)
 from ._display import Display, clean, format_seconds, wants_live
-from ._version import __version__
 from ._errors import (
-    ApiError,
     ConfigurationError,
     DmsError,
     InvalidInputError,
@@ -36,6 +39,7 @@ from ._errors import (
     TransportError,
 )
 from ._validation import parse_duration, parse_time, validate_id, validate_task_name
+from ._version import __version__
 
 if TYPE_CHECKING:
     from ._client import DmsClient
@@ -43,7 +47,7 @@ if TYPE_CHECKING:
     from ._settings import ClientSettings
     from ._waiting import WaitProgress
 
-__all__ = ["main", "build_parser", "params_contain"]
+__all__ = ["build_parser", "main", "params_contain"]
 
 PROG = "dms-tasks"
 EXIT_OK = 0
@@ -95,31 +99,60 @@ def build_parser() -> argparse.ArgumentParser:
     # overwriting the other with its default.
     common = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     where = common.add_argument_group("settings (else from the environment; credentials only from there)")
-    where.add_argument("--region", default=argparse.SUPPRESS, help="region id such as cn-north-4 (HW_REGION_NAME)")
+    where.add_argument(
+        "--region", default=argparse.SUPPRESS, help="region id such as cn-north-4 (HW_REGION_NAME)"
+    )
     where.add_argument("--project-id", default=argparse.SUPPRESS, help="project id (HW_PROJECT_ID)")
     where.add_argument("--endpoint", default=argparse.SUPPRESS, help="DMS endpoint URL (HW_DMS_ENDPOINT)")
     out = common.add_argument_group("output")
-    out.add_argument("-o", "--output", choices=("table", "json"), default=argparse.SUPPRESS,
-                     help="table for people (default) or one JSON document for scripts")
-    out.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                     help="no progress and no table; errors still go to stderr, --output json still prints")
+    out.add_argument(
+        "-o",
+        "--output",
+        choices=("table", "json"),
+        default=argparse.SUPPRESS,
+        help="table for people (default) or one JSON document for scripts",
+    )
+    out.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="no progress and no table; errors still go to stderr, --output json still prints",
+    )
 
     def sub_parser(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
         return commands.add_parser(
-            name, parents=[common], help=help_text, description=description, epilog=EXIT_STATUS_HELP,
-            formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
+            name,
+            parents=[common],
+            help=help_text,
+            description=description,
+            epilog=EXIT_STATUS_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            allow_abbrev=False,
         )
 
     def wait_options(p: argparse.ArgumentParser) -> None:
         g = p.add_argument_group("waiting")
-        g.add_argument("--timeout", default=f"{DEFAULT_WAIT_TIMEOUT / 60:g}m",
-                       help="deadline of the whole wait, e.g. 90s, 20m, 1h30m (default %(default)s)")
-        g.add_argument("--poll-interval", default=f"{DEFAULT_POLL_INTERVAL:g}s",
-                       help="first delay between polls (default %(default)s)")
-        g.add_argument("--max-poll-interval", default=None,
-                       help=f"cap of the backoff (default max({DEFAULT_MAX_POLL_INTERVAL:g}s, --poll-interval))")
-        g.add_argument("--heartbeat", default=f"{HEARTBEAT_SECONDS:g}s",
-                       help="when stderr is not a terminal, print a line at least this often (default %(default)s)")
+        g.add_argument(
+            "--timeout",
+            default=f"{DEFAULT_WAIT_TIMEOUT / 60:g}m",
+            help="deadline of the whole wait, e.g. 90s, 20m, 1h30m (default %(default)s)",
+        )
+        g.add_argument(
+            "--poll-interval",
+            default=f"{DEFAULT_POLL_INTERVAL:g}s",
+            help="first delay between polls (default %(default)s)",
+        )
+        g.add_argument(
+            "--max-poll-interval",
+            default=None,
+            help=f"cap of the backoff (default max({DEFAULT_MAX_POLL_INTERVAL:g}s, --poll-interval))",
+        )
+        g.add_argument(
+            "--heartbeat",
+            default=f"{HEARTBEAT_SECONDS:g}s",
+            help="when stderr is not a terminal, print a line at least this often (default %(default)s)",
+        )
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -136,17 +169,25 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("instance_id", metavar="INSTANCE_ID")
     show.add_argument("task_id", metavar="TASK_ID")
 
-    lst = sub_parser("list", "list the tasks of an instance, newest first",
-                     "List the tasks of an instance (every page), newest first.")
+    lst = sub_parser(
+        "list",
+        "list the tasks of an instance, newest first",
+        "List the tasks of an instance (every page), newest first.",
+    )
     lst.add_argument("instance_id", metavar="INSTANCE_ID")
     lst.add_argument("--name", help="only tasks of this name, e.g. bindInstancePublicIp")
     lst.add_argument("--since", metavar="T", help=f"only tasks created at or after T: {TIME_HELP}")
     lst.add_argument("--until", metavar="T", help="only tasks created at or before T")
-    lst.add_argument("--status", metavar="S", action="append",
-                     help=f"only tasks in this status ({', '.join(KNOWN_STATUSES)}); repeat or comma-separate")
+    lst.add_argument(
+        "--status",
+        metavar="S",
+        action="append",
+        help=f"only tasks in this status ({', '.join(KNOWN_STATUSES)}); repeat or comma-separate",
+    )
 
     wait = sub_parser(
-        "wait", "wait until a task is terminal",
+        "wait",
+        "wait until a task is terminal",
         "Wait until a task ends: by id, or the newest task of a name (looked for until it appears).\n"
         "The exit status says how it ended.",
     )
@@ -155,13 +196,19 @@ def build_parser() -> argparse.ArgumentParser:
     by_name = wait.add_argument_group("by name (instead of TASK_ID)")
     by_name.add_argument("--name", help="the newest task of this name, e.g. bindInstancePublicIp")
     by_name.add_argument("--since", metavar="T", help=f"only a task created at or after T: {TIME_HELP}")
-    by_name.add_argument("--params-match", metavar="JSON",
-                         help="only a task whose params contain this JSON object, e.g. '{\"enable_public_ip\": true}'")
+    by_name.add_argument(
+        "--params-match",
+        metavar="JSON",
+        help="only a task whose params contain this JSON object, e.g. '{\"enable_public_ip\": true}'",
+    )
     wait_options(wait)
 
-    idle = sub_parser("wait-idle", "wait until no task of an instance is running",
-                      "Wait until no task of the instance is CREATED or EXECUTING. A task that ends\n"
-                      "FAILED meanwhile does not fail the wait (the instance is idle again) but is listed.")
+    idle = sub_parser(
+        "wait-idle",
+        "wait until no task of an instance is running",
+        "Wait until no task of the instance is CREATED or EXECUTING. A task that ends\n"
+        "FAILED meanwhile does not fail the wait (the instance is idle again) but is listed.",
+    )
     idle.add_argument("instance_id", metavar="INSTANCE_ID")
     wait_options(idle)
     return parser
@@ -181,7 +228,7 @@ def parse_when(value: str, field: str, now: datetime | None = None) -> datetime:
         except InvalidInputError:
             pass
         else:
-            return (now or datetime.now(timezone.utc)) - timedelta(seconds=seconds)
+            return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
     raise InvalidInputError(field, TIME_HELP, value)
 
 
@@ -190,7 +237,9 @@ def parse_params_match(value: str, field: str = "--params-match") -> dict[str, A
     try:
         parsed = json.loads(value)
     except (ValueError, RecursionError):
-        raise InvalidInputError(field, "a JSON object such as '{\"enable_public_ip\": true}'", value) from None
+        raise InvalidInputError(
+            field, "a JSON object such as '{\"enable_public_ip\": true}'", value
+        ) from None
     if not isinstance(parsed, dict):
         raise InvalidInputError(field, "a JSON object (not an array or a single value)", value)
     return parsed
@@ -228,7 +277,7 @@ class Plan:
     poll_interval: float = DEFAULT_POLL_INTERVAL
     max_poll_interval: float | None = None
     heartbeat: float = HEARTBEAT_SECONDS
-    settings: "ClientSettings | None" = None
+    settings: ClientSettings | None = None
 
 
 def check_arguments(args: argparse.Namespace) -> Plan:
@@ -246,7 +295,9 @@ def check_arguments(args: argparse.Namespace) -> Plan:
         plan.since = parse_when(args.since, "--since") if args.since is not None else None
         plan.until = parse_when(args.until, "--until") if args.until is not None else None
         if plan.since and plan.until and plan.since > plan.until:
-            raise InvalidInputError("--since", f"a time not after --until ({plan.until.isoformat()})", args.since)
+            raise InvalidInputError(
+                "--since", f"a time not after --until ({plan.until.isoformat()})", args.since
+            )
         plan.statuses = parse_statuses(args.status)
     if args.command == "wait":
         if (args.task_id is None) == (args.name is None):
@@ -259,20 +310,27 @@ def check_arguments(args: argparse.Namespace) -> Plan:
         else:
             plan.name = validate_task_name(args.name, "--name")
             plan.since = parse_when(args.since, "--since") if args.since is not None else None
-            plan.params_match = parse_params_match(args.params_match) if args.params_match is not None else None
+            plan.params_match = (
+                parse_params_match(args.params_match) if args.params_match is not None else None
+            )
     if args.command in ("wait", "wait-idle"):
         plan.timeout = parse_duration(args.timeout, "--timeout")
         plan.poll_interval = parse_duration(args.poll_interval, "--poll-interval")
         if args.max_poll_interval is not None:
             plan.max_poll_interval = parse_duration(args.max_poll_interval, "--max-poll-interval")
             if plan.max_poll_interval < plan.poll_interval:
-                raise InvalidInputError("--max-poll-interval", f"at least --poll-interval ({args.poll_interval})",
-                                        args.max_poll_interval)
+                raise InvalidInputError(
+                    "--max-poll-interval",
+                    f"at least --poll-interval ({args.poll_interval})",
+                    args.max_poll_interval,
+                )
         plan.heartbeat = parse_duration(args.heartbeat, "--heartbeat")
     return plan
 
 
-def resolve_cli_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> "ClientSettings":
+def resolve_cli_settings(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> ClientSettings:
     """Settings exactly as the library resolves them: flags, then the environment (no stack config)."""
     from ._settings import resolve_settings
 
@@ -302,7 +360,12 @@ def _missing_settings(args: argparse.Namespace, env: Mapping[str, str]) -> str |
         return not any((env.get(var) or "").strip() for var in _ENV[name])
 
     missing = []
-    if not getattr(args, "endpoint", None) and not getattr(args, "region", None) and unset("endpoint") and unset("region"):
+    if (
+        not getattr(args, "endpoint", None)
+        and not getattr(args, "region", None)
+        and unset("endpoint")
+        and unset("region")
+    ):
         missing.append("HW_REGION_NAME or HW_DMS_ENDPOINT (or --region/--endpoint)")
     if not getattr(args, "project_id", None) and unset("project_id"):
         missing.append("HW_PROJECT_ID (or --project-id)")
@@ -348,13 +411,18 @@ def params_contain(params: Any, wanted: Mapping[str, Any]) -> bool:
 
 
 def find_latest_matching(
-    client: "DmsClient", instance_id: str, name: str, *, since: datetime | None, params_match: Mapping[str, Any] | None
-) -> "Task | None":
+    client: DmsClient,
+    instance_id: str,
+    name: str,
+    *,
+    since: datetime | None,
+    params_match: Mapping[str, Any] | None,
+) -> Task | None:
     """SHIM(issue 12): the newest task of ``name`` since ``since`` whose params contain ``params_match``."""
     if params_match is None:
         return client.find_latest_task(instance_id, name, since=since)
     best: Task | None = None
-    floor = datetime.min.replace(tzinfo=timezone.utc)
+    floor = datetime.min.replace(tzinfo=UTC)
     begin = since.replace(microsecond=0) if since is not None else None  # the API filters whole seconds
     for task in client.iter_tasks(instance_id, begin_time=begin):
         if task.name != name or not params_contain(task.params, params_match):
@@ -376,24 +444,35 @@ class IdleResult:
 
     instance_id: str
     idle_at: str
-    waited_for: list["Task"] = field(default_factory=list)
+    waited_for: list[Task] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "instance_id": self.instance_id,
             "idle_at": self.idle_at,
-            "waited_for": [{"task_id": t.id, "name": t.name, "status": str(t.status)} for t in self.waited_for],
+            "waited_for": [
+                {"task_id": t.id, "name": t.name, "status": str(t.status)} for t in self.waited_for
+            ],
         }
 
 
 class IdleTimeoutError(DmsError):
     """SHIM(issue 12): the deadline passed while tasks were still running."""
 
-    def __init__(self, instance_id: str, running: Sequence["Task"], timeout: float, elapsed: float, polls: int,
-                 last_error: DmsError | None) -> None:
+    def __init__(
+        self,
+        instance_id: str,
+        running: Sequence[Task],
+        timeout: float,
+        elapsed: float,
+        polls: int,
+        last_error: DmsError | None,
+    ) -> None:
         self.instance_id = instance_id
         self.running = list(running)
-        names = ", ".join(f"{t.id} ({t.name}, {t.status})" for t in running) or "unknown (the last polls failed)"
+        names = (
+            ", ".join(f"{t.id} ({t.name}, {t.status})" for t in running) or "unknown (the last polls failed)"
+        )
         err = f"; last error: {last_error}" if last_error is not None else ""
         super().__init__(
             f"timed out after {elapsed:.1f}s (timeout {timeout:g}s, {polls} polls) waiting for instance "
@@ -402,13 +481,13 @@ class IdleTimeoutError(DmsError):
 
 
 def wait_for_idle(
-    client: "DmsClient",
+    client: DmsClient,
     instance_id: str,
     *,
     timeout: float,
     poll_interval: float,
     max_poll_interval: float | None = None,
-    on_progress: Callable[[Sequence["Task"] | None, int, DmsError | None], None] | None = None,
+    on_progress: Callable[[Sequence[Task] | None, int, DmsError | None], None] | None = None,
     stop_event: threading.Event | None = None,
 ) -> IdleResult:
     """SHIM(issue 12): poll the task list until no task is CREATED or EXECUTING.
@@ -421,8 +500,11 @@ def wait_for_idle(
     from ._models import PENDING_STATUSES, format_api_timestamp
     from ._waiting import WaitPolicy
 
-    policy = WaitPolicy(timeout=timeout, poll_interval=poll_interval,
-                        max_poll_interval=max_poll_interval or max(poll_interval, DEFAULT_MAX_POLL_INTERVAL))
+    policy = WaitPolicy(
+        timeout=timeout,
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval or max(poll_interval, DEFAULT_MAX_POLL_INTERVAL),
+    )
     stop = stop_event or threading.Event()
     rng = random.Random()
     start = time.monotonic()
@@ -434,7 +516,7 @@ def wait_for_idle(
         polls += 1
         last_error: DmsError | None = None
         try:
-            tasks = client.list_tasks(instance_id, begin_time=datetime.now(timezone.utc) - IDLE_WINDOW)
+            tasks = client.list_tasks(instance_id, begin_time=datetime.now(UTC) - IDLE_WINDOW)
         except (ServerError, ThrottledError, TransportError) as exc:
             last_error = exc
         else:
@@ -444,7 +526,7 @@ def wait_for_idle(
             running = [t for t in tasks if t.status in PENDING_STATUSES]
             waited.update((t.id, t) for t in running)
             if not running:
-                idle_at = format_api_timestamp(datetime.now(timezone.utc))
+                idle_at = format_api_timestamp(datetime.now(UTC))
                 return IdleResult(instance_id, idle_at, list(waited.values()))
         if on_progress is not None:
             on_progress(None if last_error else running, polls, last_error)
@@ -452,7 +534,9 @@ def wait_for_idle(
         if now >= end:
             raise IdleTimeoutError(instance_id, running, policy.timeout, now - start, polls, last_error)
         if stop.wait(min(policy.next_delay(polls - 1, rng), end - now)):
-            raise IdleTimeoutError(instance_id, running, policy.timeout, time.monotonic() - start, polls, last_error)
+            raise IdleTimeoutError(
+                instance_id, running, policy.timeout, time.monotonic() - start, polls, last_error
+            )
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -467,14 +551,16 @@ class Result:
     code: int = EXIT_OK
 
 
-def _outputs(task: "Task", instance_id: str) -> dict[str, Any]:
+def _outputs(task: Task, instance_id: str) -> dict[str, Any]:
     from ._outputs import task_outputs
 
     return task_outputs(task, instance_id)
 
 
 def _table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> str:
-    cells = [[clean(c, 60) for c in row] for row in ([list(header)] if header else []) + [list(r) for r in rows]]
+    cells = [
+        [clean(c, 60) for c in row] for row in ([list(header)] if header else []) + [list(r) for r in rows]
+    ]
     if not cells:
         return ""
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
@@ -489,9 +575,14 @@ def task_table(doc: Mapping[str, Any]) -> str:
     """One task as ``field  value`` lines."""
     params = json.dumps(doc["params"], separators=(", ", ": "), sort_keys=True) if doc["params"] else "-"
     rows = [
-        ("task_id", doc["task_id"]), ("instance_id", doc["instance_id"]), ("name", doc["name"] or "-"),
-        ("status", doc["status"]), ("params", params), ("user_name", doc["user_name"] or "-"),
-        ("created_at", doc["created_at"] or "-"), ("updated_at", doc["updated_at"] or "-"),
+        ("task_id", doc["task_id"]),
+        ("instance_id", doc["instance_id"]),
+        ("name", doc["name"] or "-"),
+        ("status", doc["status"]),
+        ("params", params),
+        ("user_name", doc["user_name"] or "-"),
+        ("created_at", doc["created_at"] or "-"),
+        ("updated_at", doc["updated_at"] or "-"),
         ("duration", _duration_text(doc["duration_seconds"])),
     ]
     return "\n".join(f"{key:<12}{clean(value, 200)}" for key, value in rows)
@@ -502,22 +593,32 @@ def tasks_table(docs: Sequence[Mapping[str, Any]]) -> str:
     if not docs:
         return "no tasks"
     return _table(
-        [(d["task_id"], d["name"] or "-", d["status"], d["created_at"] or "-", d["updated_at"] or "-",
-          _duration_text(d["duration_seconds"])) for d in docs],
+        [
+            (
+                d["task_id"],
+                d["name"] or "-",
+                d["status"],
+                d["created_at"] or "-",
+                d["updated_at"] or "-",
+                _duration_text(d["duration_seconds"]),
+            )
+            for d in docs
+        ],
         header=("TASK ID", "NAME", "STATUS", "CREATED AT", "UPDATED AT", "DURATION"),
     )
 
 
-def run_show(client: "DmsClient", plan: Plan, stop: threading.Event, display: Display | None) -> Result:
+def run_show(client: DmsClient, plan: Plan, stop: threading.Event, display: Display | None) -> Result:
     doc = _outputs(client.show_task(plan.instance_id, plan.task_id or ""), plan.instance_id)
     return Result(doc, task_table(doc))
 
 
-def run_list(client: "DmsClient", plan: Plan, stop: threading.Event, display: Display | None) -> Result:
+def run_list(client: DmsClient, plan: Plan, stop: threading.Event, display: Display | None) -> Result:
     tasks = client.list_tasks(plan.instance_id, begin_time=plan.since, end_time=plan.until)
     # The API filters whole seconds; filter the exact instants here.
     docs = [
-        _outputs(t, plan.instance_id) for t in tasks
+        _outputs(t, plan.instance_id)
+        for t in tasks
         if (plan.name is None or t.name == plan.name)
         and (plan.statuses is None or str(t.status) in plan.statuses)
         and (plan.since is None or (t.created_at is not None and t.created_at >= plan.since))
@@ -526,11 +627,13 @@ def run_list(client: "DmsClient", plan: Plan, stop: threading.Event, display: Di
     return Result({"instance_id": plan.instance_id, "tasks": docs}, tasks_table(docs))
 
 
-def _show_progress(display: Display, event: "WaitProgress") -> None:
-    display.update(_progress_text(event), (event.status, event.step, event.error is not None), left=event.remain_time)
+def _show_progress(display: Display, event: WaitProgress) -> None:
+    display.update(
+        _progress_text(event), (event.status, event.step, event.error is not None), left=event.remain_time
+    )
 
 
-def _progress_text(event: "WaitProgress") -> str:
+def _progress_text(event: WaitProgress) -> str:
     # Server text is cleaned before it is shown: a step name must not carry escape sequences.
     parts = [clean(event.status or "status not seen yet", 40)]
     if event.percentage is not None:
@@ -549,7 +652,7 @@ def _is_transient(exc: DmsError) -> bool:
     return isinstance(exc, (ServerError, ThrottledError, TransportError))
 
 
-def run_wait(client: "DmsClient", plan: Plan, stop: threading.Event, display: Display | None) -> Result:
+def run_wait(client: DmsClient, plan: Plan, stop: threading.Event, display: Display | None) -> Result:
     started = time.monotonic()
     deadline = started + plan.timeout
     task_id = plan.task_id
@@ -562,7 +665,9 @@ def run_wait(client: "DmsClient", plan: Plan, stop: threading.Event, display: Di
     if found is not None and found.is_terminal:
         task = found
         if found.failed:
-            raise TaskFailedError(found, instance_id=plan.instance_id, elapsed=time.monotonic() - started, polls=0)
+            raise TaskFailedError(
+                found, instance_id=plan.instance_id, elapsed=time.monotonic() - started, polls=0
+            )
     else:
         task = client.wait_for_task(
             plan.instance_id,
@@ -577,7 +682,9 @@ def run_wait(client: "DmsClient", plan: Plan, stop: threading.Event, display: Di
     return Result(doc, task_table(doc))
 
 
-def _search(client: "DmsClient", plan: Plan, stop: threading.Event, display: Display | None, deadline: float) -> "Task":
+def _search(
+    client: DmsClient, plan: Plan, stop: threading.Event, display: Display | None, deadline: float
+) -> Task:
     """The newest matching task; keep looking (every --poll-interval) until one appears."""
     name = plan.name or ""
     polls = 0
@@ -585,7 +692,9 @@ def _search(client: "DmsClient", plan: Plan, stop: threading.Event, display: Dis
         polls += 1
         error: DmsError | None = None
         try:
-            task = find_latest_matching(client, plan.instance_id, name, since=plan.since, params_match=plan.params_match)
+            task = find_latest_matching(
+                client, plan.instance_id, name, since=plan.since, params_match=plan.params_match
+            )
         except DmsError as exc:
             if not _is_transient(exc):
                 raise
@@ -594,7 +703,9 @@ def _search(client: "DmsClient", plan: Plan, stop: threading.Event, display: Dis
             return task
         if display is not None:
             text = f"no such task yet, {polls} poll" + ("s" if polls != 1 else "")
-            display.update(text + (f", last poll failed: {clean(error, 80)}" if error else ""), ("search", error is None))
+            display.update(
+                text + (f", last poll failed: {clean(error, 80)}" if error else ""), ("search", error is None)
+            )
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise NoTaskFoundError(_not_found_text(plan, error))
@@ -606,12 +717,14 @@ def _not_found_text(plan: Plan, error: DmsError | None) -> str:
     since = f" created since {plan.since.isoformat()}" if plan.since else ""
     match = f" with params containing {json.dumps(plan.params_match)}" if plan.params_match else ""
     err = f"; last error: {error}" if error else ""
-    return (f"timed out after {plan.timeout:g}s: no task named {plan.name!r}{since}{match} "
-            f"appeared on instance {plan.instance_id}{err}")
+    return (
+        f"timed out after {plan.timeout:g}s: no task named {plan.name!r}{since}{match} "
+        f"appeared on instance {plan.instance_id}{err}"
+    )
 
 
-def run_wait_idle(client: "DmsClient", plan: Plan, stop: threading.Event, display: Display | None) -> Result:
-    def report(running: Sequence["Task"] | None, polls: int, error: DmsError | None) -> None:
+def run_wait_idle(client: DmsClient, plan: Plan, stop: threading.Event, display: Display | None) -> Result:
+    def report(running: Sequence[Task] | None, polls: int, error: DmsError | None) -> None:
         if display is None:
             return
         if running is None:
@@ -620,21 +733,31 @@ def run_wait_idle(client: "DmsClient", plan: Plan, stop: threading.Event, displa
             names = ", ".join(f"{clean(t.name, 40)} {clean(t.status, 20)}" for t in running[:3])
             more = f" and {len(running) - 3} more" if len(running) > 3 else ""
             text = f"{len(running)} running: {names}{more}"
-        display.update(f"{text}, {polls} poll" + ("s" if polls != 1 else ""),
-                       None if running is None else frozenset((t.id, str(t.status)) for t in running))
+        display.update(
+            f"{text}, {polls} poll" + ("s" if polls != 1 else ""),
+            None if running is None else frozenset((t.id, str(t.status)) for t in running),
+        )
 
-    result = wait_for_idle(client, plan.instance_id, timeout=plan.timeout, poll_interval=plan.poll_interval,
-                           max_poll_interval=plan.max_poll_interval, on_progress=report, stop_event=stop)
+    result = wait_for_idle(
+        client,
+        plan.instance_id,
+        timeout=plan.timeout,
+        poll_interval=plan.poll_interval,
+        max_poll_interval=plan.max_poll_interval,
+        on_progress=report,
+        stop_event=stop,
+    )
     doc = result.to_dict()
     table = f"instance {plan.instance_id} idle at {result.idle_at}"
     if result.waited_for:
         table += "; waited for:\n" + _table(
-            [(t["task_id"], t["name"] or "-", t["status"]) for t in doc["waited_for"]], header=("TASK ID", "NAME", "STATUS")
+            [(t["task_id"], t["name"] or "-", t["status"]) for t in doc["waited_for"]],
+            header=("TASK ID", "NAME", "STATUS"),
         )
     return Result(doc, table)
 
 
-COMMANDS: dict[str, Callable[["DmsClient", Plan, threading.Event, Display | None], Result]] = {
+COMMANDS: dict[str, Callable[[DmsClient, Plan, threading.Event, Display | None], Result]] = {
     "show": run_show,
     "list": run_list,
     "wait": run_wait,
@@ -690,8 +813,13 @@ def execute(plan: Plan) -> int:
     display: Display | None = None
     if plan.command in ("wait", "wait-idle") and not plan.quiet:
         subject, short = _subject(plan)
-        display = Display(sys.stderr, live=wants_live(sys.stderr), subject=subject, short_subject=short,
-                          heartbeat=plan.heartbeat)
+        display = Display(
+            sys.stderr,
+            live=wants_live(sys.stderr),
+            subject=subject,
+            short_subject=short,
+            heartbeat=plan.heartbeat,
+        )
     stop = threading.Event()
     outcome: list[Result | BaseException] = []
     client = DmsClient(settings=plan.settings)
@@ -725,9 +853,13 @@ def execute(plan: Plan) -> int:
     if display is not None:
         display.close()
     if interrupted:
-        where = f" while waiting for {_subject(plan)[0]} (last: {display.text})" if display is not None else ""
-        _error(f"interrupted after {format_seconds(display.elapsed) if display else 'a moment'}{where}; "
-               "the task itself goes on in the cloud")
+        where = (
+            f" while waiting for {_subject(plan)[0]} (last: {display.text})" if display is not None else ""
+        )
+        _error(
+            f"interrupted after {format_seconds(display.elapsed) if display else 'a moment'}{where}; "
+            "the task itself goes on in the cloud"
+        )
         return EXIT_INTERRUPTED
     client.close()
     result = outcome[0]
@@ -753,7 +885,15 @@ def execute(plan: Plan) -> int:
 
 # Flags a user might try for credentials. Refused before argparse, which would echo the value
 # ("unrecognized arguments: --sk <secret>") into the terminal or a CI log.
-CREDENTIAL_FLAGS = ("--ak", "--sk", "--access-key", "--secret-key", "--security-token", "--token", "--password")
+CREDENTIAL_FLAGS = (
+    "--ak",
+    "--sk",
+    "--access-key",
+    "--secret-key",
+    "--security-token",
+    "--token",
+    "--password",
+)
 
 
 def refuse_credential_flags(argv: Sequence[str]) -> None:

@@ -123,12 +123,17 @@ class DmsClient:
     ) -> None:
         if settings is not None and kwargs:
             # Which would win is a guess either way: refuse rather than ignore one of them.
-            raise TypeError(f"pass settings= or keyword settings, not both (got settings= and {sorted(kwargs)[0]}=)")
+            raise TypeError(
+                f"pass settings= or keyword settings, not both (got settings= and {sorted(kwargs)[0]}=)"
+            )
         self._settings = settings or resolve_settings(**kwargs)
         s = self._settings
         self._session = build_session(
             endpoint=s.endpoint,
-            max_retries=s.max_retries, verify=s.verify, user_agent=USER_AGENT, project_id=s.project_id
+            max_retries=s.max_retries,
+            verify=s.verify,
+            user_agent=USER_AGENT,
+            project_id=s.project_id,
         )
         self._session.auth = AkSkAuth(s.ak, s.sk, s.security_token, clock=clock)
         self._base = f"{s.endpoint}/v2/{quote(s.project_id, safe='')}"
@@ -149,7 +154,9 @@ class DmsClient:
         return self._settings.project_id
 
     def __repr__(self) -> str:
-        return f"DmsClient(endpoint={self.endpoint!r}, project_id={self.project_id!r}, ak={self._settings.ak!r})"
+        return (
+            f"DmsClient(endpoint={self.endpoint!r}, project_id={self.project_id!r}, ak={self._settings.ak!r})"
+        )
 
     def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("DmsClient holds credentials and cannot be pickled")
@@ -158,7 +165,7 @@ class DmsClient:
         """Close pooled connections."""
         self._session.close()
 
-    def __enter__(self) -> "DmsClient":
+    def __enter__(self) -> DmsClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -185,7 +192,9 @@ class DmsClient:
         url = self._base + path
         started = time.monotonic()
         remaining = max(end - started, 0.0)
-        with deadline(end, min(self._settings.connect_timeout, remaining) + min(self._settings.read_timeout, remaining)) as guard:
+        with deadline(
+            end, min(self._settings.connect_timeout, remaining) + min(self._settings.read_timeout, remaining)
+        ) as guard:
             # Socket timeouts bound each read; the guard bounds them all together.
             left = guard.cut - started
             timeout = (min(self._settings.connect_timeout, left), min(self._settings.read_timeout, left))
@@ -204,7 +213,9 @@ class DmsClient:
                 if guard.expired:
                     raise TransportError(operation, _deadline_text(started, end), context=context) from exc
                 if isinstance(exc, requests.exceptions.ContentDecodingError):
-                    raise InvalidResponseError(operation, f"body cannot be decoded ({_short(exc)})", context=context) from exc
+                    raise InvalidResponseError(
+                        operation, f"body cannot be decoded ({_short(exc)})", context=context
+                    ) from exc
                 if isinstance(exc, requests.Timeout):
                     raise TransportError(operation, f"timed out ({_short(exc)})", context=context) from exc
                 if isinstance(exc, requests.ConnectionError):
@@ -216,7 +227,12 @@ class DmsClient:
                 raise TransportError(operation, _deadline_text(started, end), context=context)
         reply = _Reply(response.status_code, response.headers, body, truncated)
         log.debug(
-            "%s %s -> %s in %.3fs (request_id=%s)", method, path, reply.status, time.monotonic() - started, reply.request_id
+            "%s %s -> %s in %.3fs (request_id=%s)",
+            method,
+            path,
+            reply.status,
+            time.monotonic() - started,
+            reply.request_id,
         )
         if reply.status >= 400:
             raise _api_error(operation, reply, context)
@@ -224,7 +240,9 @@ class DmsClient:
             raise InvalidResponseError(
                 operation,
                 f"body larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB (the limit); stopped reading",
-                status=reply.status, request_id=reply.request_id, context=context,
+                status=reply.status,
+                request_id=reply.request_id,
+                context=context,
             )
         return reply
 
@@ -242,8 +260,14 @@ class DmsClient:
 
     def _parse(self, operation: str, reply: _Reply, model: type[Any], context: Mapping[str, Any]) -> Any:
         body = self._json(operation, reply, context)
-        return parse_body(model, body, operation=operation, status=reply.status,
-                          request_id=reply.request_id, context=context)
+        return parse_body(
+            model,
+            body,
+            operation=operation,
+            status=reply.status,
+            request_id=reply.request_id,
+            context=context,
+        )
 
     # -- API --------------------------------------------------------------------------------
 
@@ -267,12 +291,21 @@ class DmsClient:
                 return task.model_copy(update={"instance_id": instance_id})
         if envelope.tasks:
             raise InvalidResponseError(
-                "show_task", f"asked for task {task_id}, got {envelope.tasks[0].id}",
-                status=response.status, request_id=response.request_id, context=context,
+                "show_task",
+                f"asked for task {task_id}, got {envelope.tasks[0].id}",
+                status=response.status,
+                request_id=response.request_id,
+                context=context,
             )
         # The real service's answer for an unknown id is undocumented: an empty list means "not found".
-        raise NotFoundError("show_task", response.status, None, "task not found (empty task list)",
-                            response.request_id, context=context)
+        raise NotFoundError(
+            "show_task",
+            response.status,
+            None,
+            "task not found (empty task list)",
+            response.request_id,
+            context=context,
+        )
 
     def iter_tasks(
         self,
@@ -292,13 +325,19 @@ class DmsClient:
         validate_id(instance_id, "instance_id")
         if timeout is not None:
             parse_duration(timeout, "timeout")
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= LIST_PAGE_LIMIT:
+        if (
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 1 <= page_size <= LIST_PAGE_LIMIT
+        ):
             raise InvalidInputError("page_size", f"a whole number from 1 to {LIST_PAGE_LIMIT}", page_size)
         params: dict[str, Any] = {}
         begin = parse_time(begin_time, "begin_time") if begin_time is not None else None
         finish = parse_time(end_time, "end_time") if end_time is not None else None
         if begin is not None and finish is not None and begin > finish:
-            raise InvalidInputError("begin_time", f"a time not after end_time ({finish.isoformat()})", begin.isoformat())
+            raise InvalidInputError(
+                "begin_time", f"a time not after end_time ({finish.isoformat()})", begin.isoformat()
+            )
         if begin is not None:
             params["begin_time"] = _api_time(begin)
         if finish is not None:
@@ -306,7 +345,12 @@ class DmsClient:
         return self._pages(instance_id, params, page_size, timeout, _end)
 
     def _pages(
-        self, instance_id: str, params: dict[str, Any], page_size: int, timeout: float | str | None, end: float | None
+        self,
+        instance_id: str,
+        params: dict[str, Any],
+        page_size: int,
+        timeout: float | str | None,
+        end: float | None,
     ) -> Iterator[Task]:
         context = {"instance_id": instance_id}
         start = 1
@@ -321,13 +365,17 @@ class DmsClient:
             # a server that knows either, one request a page; guessing from a repeated page could
             # not tell an ignored name from tasks added between pages.
             query = {**params, "offset": start, "start": start, "limit": page_size}
-            response = self._request("list_tasks", "GET", f"/instances/{instance_id}/tasks", params=query, context=context, end=end)
+            response = self._request(
+                "list_tasks", "GET", f"/instances/{instance_id}/tasks", params=query, context=context, end=end
+            )
             page: TaskList = self._parse("list_tasks", response, TaskList, context)
             pages += 1
             if pages == 1 and page.tasks:
                 # The server's own count bounds the walk: pages of the length it serves, plus slack
                 # for tasks created meanwhile; a count that lies cannot pass the hard ceiling.
-                max_pages = min(MAX_LIST_PAGES, max(1, -(-page.task_count // len(page.tasks))) + LIST_PAGE_SLACK)
+                max_pages = min(
+                    MAX_LIST_PAGES, max(1, -(-page.task_count // len(page.tasks))) + LIST_PAGE_SLACK
+                )
             fresh = 0
             for task in page.tasks:
                 # A task created between two pages shifts the window; do not yield it twice.
@@ -343,9 +391,14 @@ class DmsClient:
                 raise InvalidResponseError(
                     "list_tasks",
                     f"stopped after {pages} pages ({start - 1} tasks) with task_count={page.task_count} still ahead: "
-                    + (f"more than the {MAX_LIST_PAGES}-page limit; narrow the time window (begin_time/end_time)"
-                       if max_pages == MAX_LIST_PAGES else "the pages keep bringing new tasks past task_count"),
-                    status=response.status, request_id=response.request_id, context=context,
+                    + (
+                        f"more than the {MAX_LIST_PAGES}-page limit; narrow the time window (begin_time/end_time)"
+                        if max_pages == MAX_LIST_PAGES
+                        else "the pages keep bringing new tasks past task_count"
+                    ),
+                    status=response.status,
+                    request_id=response.request_id,
+                    context=context,
                 )
 
     def list_tasks(
@@ -412,7 +465,11 @@ class DmsClient:
         context = {"instance_id": instance_id, "task_id": task_id}
         try:
             response = self._request(
-                "task_progress", "GET", f"/instances/{instance_id}/tasks/{task_id}/progress", context=context, end=end
+                "task_progress",
+                "GET",
+                f"/instances/{instance_id}/tasks/{task_id}/progress",
+                context=context,
+                end=end,
             )
         except ApiError as exc:
             if exc.status == 404 and exc.error_code == GATEWAY_UNKNOWN_API:
@@ -431,8 +488,13 @@ class DmsClient:
         """Delete a task's record (not the operation itself). Never retried."""
         validate_id(instance_id, "instance_id")
         validate_id(task_id, "task_id")
-        self._request("delete_task", "DELETE", f"/instances/{instance_id}/tasks/{task_id}",
-                      context={"instance_id": instance_id, "task_id": task_id}, end=self._end(timeout, None))
+        self._request(
+            "delete_task",
+            "DELETE",
+            f"/instances/{instance_id}/tasks/{task_id}",
+            context={"instance_id": instance_id, "task_id": task_id},
+            end=self._end(timeout, None),
+        )
 
     def wait_for_task(
         self,
@@ -460,8 +522,16 @@ class DmsClient:
         validate_id(instance_id, "instance_id")
         validate_id(task_id, "task_id")
         policy = _policy(timeout, poll_interval, max_poll_interval)
-        return self._follow(instance_id, task_id, policy, on_progress=on_progress, use_progress=use_progress,
-                            stop_event=stop_event, sleep=sleep, rng=rng)
+        return self._follow(
+            instance_id,
+            task_id,
+            policy,
+            on_progress=on_progress,
+            use_progress=use_progress,
+            stop_event=stop_event,
+            sleep=sleep,
+            rng=rng,
+        )
 
     def _follow(
         self,
@@ -529,9 +599,15 @@ class DmsClient:
 
         def not_found(state: WaitState[Task | None], cancelled: bool) -> Exception:
             cls = TaskCancelledError if cancelled else TaskTimeoutError
-            return cls(instance_id=instance_id, task_id="", timeout=policy.timeout, elapsed=state.elapsed,
-                       polls=state.polls, last_error=state.last_error,
-                       subject=f"a {subject} to appear on instance {instance_id}")
+            return cls(
+                instance_id=instance_id,
+                task_id="",
+                timeout=policy.timeout,
+                elapsed=state.elapsed,
+                polls=state.polls,
+                last_error=state.last_error,
+                subject=f"a {subject} to appear on instance {instance_id}",
+            )
 
         found, _ = wait(
             lambda end: self.find_latest_task(instance_id, name, since=floor, params_match=wanted, _end=end),
@@ -551,17 +627,36 @@ class DmsClient:
         if not until_terminal:
             return found
         left = policy.timeout - (time.monotonic() - started)
-        remaining = WaitPolicy(timeout=max(0.001, left), poll_interval=policy.poll_interval,
-                               max_poll_interval=policy.max_poll_interval)
+        remaining = WaitPolicy(
+            timeout=max(0.001, left),
+            poll_interval=policy.poll_interval,
+            max_poll_interval=policy.max_poll_interval,
+        )
         try:
-            return self._follow(instance_id, found.id, remaining, first=found, on_progress=on_progress,
-                                use_progress=use_progress, stop_event=stop_event, sleep=sleep, rng=rng)
+            return self._follow(
+                instance_id,
+                found.id,
+                remaining,
+                first=found,
+                on_progress=on_progress,
+                use_progress=use_progress,
+                stop_event=stop_event,
+                sleep=sleep,
+                rng=rng,
+            )
         except TaskTimeoutError as exc:
             # Report the whole wait (search included) against the timeout the caller gave.
             elapsed = time.monotonic() - started
             cls = TaskCancelledError if exc.cancelled else TaskTimeoutError
-            raise cls(instance_id=instance_id, task_id=found.id, timeout=policy.timeout, elapsed=elapsed,
-                      polls=exc.polls, task=exc.task, last_error=exc.last_error) from None
+            raise cls(
+                instance_id=instance_id,
+                task_id=found.id,
+                timeout=policy.timeout,
+                elapsed=elapsed,
+                polls=exc.polls,
+                task=exc.task,
+                last_error=exc.last_error,
+            ) from None
 
     def require_latest_task(
         self,
@@ -573,7 +668,9 @@ class DmsClient:
         timeout: float | str | None = None,
     ) -> Task:
         """:meth:`find_latest_task`, raising :class:`NoMatchingTaskError` (naming what was looked for) instead of ``None``."""
-        task = self.find_latest_task(instance_id, name, since=since, params_match=params_match, timeout=timeout)
+        task = self.find_latest_task(
+            instance_id, name, since=since, params_match=params_match, timeout=timeout
+        )
         if task is None:
             floor = parse_time(since, "since") if since is not None else None
             wanted = validate_params_match(params_match) if params_match is not None else None
@@ -620,11 +717,24 @@ class DmsClient:
         def busy(state: WaitState[tuple[Task, ...]], cancelled: bool) -> Exception:
             running = state.last or ()
             if cancelled:
-                return TaskCancelledError(instance_id=instance_id, task_id="", timeout=policy.timeout,
-                                          elapsed=state.elapsed, polls=state.polls, last_error=state.last_error,
-                                          subject=f"instance {instance_id} to be idle", running=running)
-            return IdleTimeoutError(instance_id=instance_id, running=running, timeout=policy.timeout,
-                                    elapsed=state.elapsed, polls=state.polls, last_error=state.last_error)
+                return TaskCancelledError(
+                    instance_id=instance_id,
+                    task_id="",
+                    timeout=policy.timeout,
+                    elapsed=state.elapsed,
+                    polls=state.polls,
+                    last_error=state.last_error,
+                    subject=f"instance {instance_id} to be idle",
+                    running=running,
+                )
+            return IdleTimeoutError(
+                instance_id=instance_id,
+                running=running,
+                timeout=policy.timeout,
+                elapsed=state.elapsed,
+                polls=state.polls,
+                last_error=state.last_error,
+            )
 
         _, state = wait(
             poll,
@@ -641,11 +751,18 @@ class DmsClient:
             stop_event=stop_event,
             rng=rng,
         )
-        return IdleResult(instance_id=instance_id, idle_at=self._utc_now(), waited_for=tuple(waited.values()),
-                          polls=state.polls, elapsed=state.elapsed)
+        return IdleResult(
+            instance_id=instance_id,
+            idle_at=self._utc_now(),
+            waited_for=tuple(waited.values()),
+            polls=state.polls,
+            elapsed=state.elapsed,
+        )
 
 
-def _policy(timeout: float | str, poll_interval: float | str, max_poll_interval: float | str | None) -> WaitPolicy:
+def _policy(
+    timeout: float | str, poll_interval: float | str, max_poll_interval: float | str | None
+) -> WaitPolicy:
     low = parse_duration(poll_interval, "poll_interval")
     high = (
         parse_duration(max_poll_interval, "max_poll_interval")
@@ -703,10 +820,14 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
-def _redirect_error(operation: str, response: requests.Response, url: str, context: Mapping[str, Any]) -> RedirectError:
+def _redirect_error(
+    operation: str, response: requests.Response, url: str, context: Mapping[str, Any]
+) -> RedirectError:
     location = response.headers.get("Location")
     origin = _origin(urljoin(url, location.strip())) if location else None
-    return RedirectError(operation, response.status_code, origin, response.headers.get("X-Request-Id"), context=context)
+    return RedirectError(
+        operation, response.status_code, origin, response.headers.get("X-Request-Id"), context=context
+    )
 
 
 def parse_body(
@@ -720,18 +841,29 @@ def parse_body(
 ) -> Any:
     """Validate a decoded JSON body; any problem becomes :class:`InvalidResponseError`."""
     if not isinstance(body, dict):
-        raise InvalidResponseError(operation, f"expected a JSON object, got {type(body).__name__}",
-                                   status=status, request_id=request_id, context=context)
+        raise InvalidResponseError(
+            operation,
+            f"expected a JSON object, got {type(body).__name__}",
+            status=status,
+            request_id=request_id,
+            context=context,
+        )
     try:
         return model.model_validate(body)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        raise InvalidResponseError(operation, f"{where}: {first.get('msg')}", status=status,
-                                   request_id=request_id, context=context) from None
+        raise InvalidResponseError(
+            operation, f"{where}: {first.get('msg')}", status=status, request_id=request_id, context=context
+        ) from None
     except (ValueError, TypeError, ArithmeticError, OSError, RecursionError) as exc:
-        raise InvalidResponseError(operation, f"unparseable body ({type(exc).__name__})", status=status,
-                                   request_id=request_id, context=context) from None
+        raise InvalidResponseError(
+            operation,
+            f"unparseable body ({type(exc).__name__})",
+            status=status,
+            request_id=request_id,
+            context=context,
+        ) from None
 
 
 def _api_error(operation: str, reply: _Reply, context: Mapping[str, Any]) -> ApiError:

@@ -26,29 +26,30 @@ cut to :data:`MAX_ERROR_TEXT_CHARS` (marked as truncated) and its control charac
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
-    "DmsError",
-    "ConfigurationError",
-    "InvalidInputError",
-    "TransportError",
-    "InvalidResponseError",
+    "MAX_ERROR_TEXT_CHARS",
     "ApiError",
-    "RedirectError",
     "AuthenticationError",
+    "ConfigurationError",
+    "DmsError",
+    "IdleTimeoutError",
+    "InvalidInputError",
+    "InvalidResponseError",
+    "NoMatchingTaskError",
     "NotFoundError",
-    "ThrottledError",
+    "RedirectError",
     "ServerError",
+    "TaskCancelledError",
     "TaskError",
     "TaskFailedError",
     "TaskTimeoutError",
-    "TaskCancelledError",
-    "IdleTimeoutError",
-    "NoMatchingTaskError",
+    "ThrottledError",
+    "TransportError",
     "api_error_for_status",
     "clip_text",
-    "MAX_ERROR_TEXT_CHARS",
 ]
 
 # error_msg, reasons and other server text kept in an exception (a 10 MiB error_msg is not a message).
@@ -154,7 +155,6 @@ class ApiError(DmsError):
         super().__init__(f"{operation} failed: HTTP {status} {code}: {msg}{_context(ctx)}")
 
 
-
 class RedirectError(ApiError):
     """3xx: the endpoint redirected. Redirects are never followed, to another origin or the same one.
 
@@ -233,7 +233,9 @@ def _describe_task(task: Any, instance_id: str | None) -> str:
 class TaskFailedError(TaskError):
     """The task reached a failure status: FAILED, CANCELLED or DELETED."""
 
-    def __init__(self, task: Any, *, instance_id: str | None = None, elapsed: float = 0.0, polls: int = 0) -> None:
+    def __init__(
+        self, task: Any, *, instance_id: str | None = None, elapsed: float = 0.0, polls: int = 0
+    ) -> None:
         self.status = str(getattr(task, "status", "?"))
         self.instance_id = instance_id
         desc = _describe_task(task, instance_id)
@@ -287,7 +289,11 @@ class TaskTimeoutError(TaskError):
         if subject is not None:
             what = subject
         else:
-            what = _describe_task(task, instance_id) if task is not None else f"task {task_id} on instance {instance_id}"
+            what = (
+                _describe_task(task, instance_id)
+                if task is not None
+                else f"task {task_id} on instance {instance_id}"
+            )
         if self.running:
             last = f"; still running: {_describe_running(self.running)}"
         elif self.last_status:
@@ -346,7 +352,7 @@ class TaskCancelledError(TaskTimeoutError):
             text = (f"{resource}: " if resource else "") + str(self) + (f" ({reason})" if reason else "")
             TaskError.__init__(self, text, task=task, elapsed=elapsed, polls=polls)
 
-    def with_context(self, *, reason: str | None, resource: str | None) -> "TaskCancelledError":
+    def with_context(self, *, reason: str | None, resource: str | None) -> TaskCancelledError:
         """The same error with the stop's reason and the waiting resource named."""
         return TaskCancelledError(
             instance_id=self.instance_id,
@@ -387,10 +393,16 @@ class IdleTimeoutError(TaskTimeoutError):
             running=running,
         )
 
-    def with_resource(self, resource: str) -> "IdleTimeoutError":
+    def with_resource(self, resource: str) -> IdleTimeoutError:
         """The same error with the waiting resource named first."""
-        error = IdleTimeoutError(instance_id=self.instance_id, running=self.running, timeout=self.timeout,
-                                 elapsed=self.elapsed, polls=self.polls, last_error=self.last_error)
+        error = IdleTimeoutError(
+            instance_id=self.instance_id,
+            running=self.running,
+            timeout=self.timeout,
+            elapsed=self.elapsed,
+            polls=self.polls,
+            last_error=self.last_error,
+        )
         TaskError.__init__(error, f"{resource}: {self}", task=None, elapsed=self.elapsed, polls=self.polls)
         return error
 

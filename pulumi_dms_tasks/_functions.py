@@ -62,7 +62,7 @@ class GetBackgroundTaskResult:
         return asdict(self)
 
     @classmethod
-    def from_task(cls, task: Task, instance_id: str) -> "GetBackgroundTaskResult":
+    def from_task(cls, task: Task, instance_id: str) -> GetBackgroundTaskResult:
         return cls(**task_outputs(task, instance_id))
 
 
@@ -124,14 +124,24 @@ def get_background_task(
     with _client(region, project_id, endpoint) as client:
         if task_id is not None:
             if wait:
-                task = client.wait_for_task(instance_id, task_id, timeout=timeout, poll_interval=poll_interval)
+                task = client.wait_for_task(
+                    instance_id, task_id, timeout=timeout, poll_interval=poll_interval
+                )
             else:
                 task = client.show_task(instance_id, task_id)
         elif wait:
-            task = client.wait_for_latest_task(instance_id, task_name or "", since=since, params_match=params_match,
-                                               timeout=timeout, poll_interval=poll_interval)
+            task = client.wait_for_latest_task(
+                instance_id,
+                task_name or "",
+                since=since,
+                params_match=params_match,
+                timeout=timeout,
+                poll_interval=poll_interval,
+            )
         else:
-            task = client.require_latest_task(instance_id, task_name or "", since=since, params_match=params_match)
+            task = client.require_latest_task(
+                instance_id, task_name or "", since=since, params_match=params_match
+            )
         return GetBackgroundTaskResult.from_task(task, instance_id)
 
 
@@ -154,11 +164,30 @@ def get_background_task_output(
     Attribute access lifts: ``get_background_task_output(...).status`` is an ``Output[str]``.
     """
     return pulumi.Output.all(
-        instance_id, task_id, task_name, since, params_match, wait, timeout, poll_interval, region, project_id, endpoint
+        instance_id,
+        task_id,
+        task_name,
+        since,
+        params_match,
+        wait,
+        timeout,
+        poll_interval,
+        region,
+        project_id,
+        endpoint,
     ).apply(
         lambda a: get_background_task(
-            a[0], a[1], task_name=a[2], since=a[3], params_match=a[4], wait=a[5], timeout=a[6], poll_interval=a[7],
-            region=a[8], project_id=a[9], endpoint=a[10],
+            a[0],
+            a[1],
+            task_name=a[2],
+            since=a[3],
+            params_match=a[4],
+            wait=a[5],
+            timeout=a[6],
+            poll_interval=a[7],
+            region=a[8],
+            project_id=a[9],
+            endpoint=a[10],
         )
     )
 
@@ -206,9 +235,17 @@ def list_background_tasks_output(
     endpoint: pulumi.Input[str] | None = None,
 ) -> pulumi.Output[ListBackgroundTasksResult]:
     """Like :func:`list_background_tasks`, taking Inputs."""
-    return pulumi.Output.all(instance_id, name, params_match, begin_time, end_time, region, project_id, endpoint).apply(
+    return pulumi.Output.all(
+        instance_id, name, params_match, begin_time, end_time, region, project_id, endpoint
+    ).apply(
         lambda a: list_background_tasks(
-            a[0], name=a[1], params_match=a[2], begin_time=a[3], end_time=a[4], region=a[5], project_id=a[6],
+            a[0],
+            name=a[1],
+            params_match=a[2],
+            begin_time=a[3],
+            end_time=a[4],
+            region=a[5],
+            project_id=a[6],
             endpoint=a[7],
         )
     )
@@ -258,12 +295,15 @@ def get_instance_idle(
         parse_duration(max_poll_interval, "max_poll_interval")
     with _client(region, project_id, endpoint) as client:
         if wait:
-            result = client.wait_for_idle(instance_id, timeout=timeout, poll_interval=poll_interval,
-                                          max_poll_interval=max_poll_interval)
+            result = client.wait_for_idle(
+                instance_id, timeout=timeout, poll_interval=poll_interval, max_poll_interval=max_poll_interval
+            )
             doc = result.to_dict()
             return GetInstanceIdleResult(instance_id, True, doc["idle_at"], doc["waited_for"], [])
         begin = datetime.now(UTC) - timedelta(seconds=DEFAULT_IDLE_WINDOW)
-        running = [t for t in client.list_tasks(instance_id, begin_time=begin) if t.status in PENDING_STATUSES]
+        running = [
+            t for t in client.list_tasks(instance_id, begin_time=begin) if t.status in PENDING_STATUSES
+        ]
     listed = [{"task_id": t.id, "name": t.name, "status": str(t.status)} for t in running]
     if listed:
         return GetInstanceIdleResult(instance_id, False, "", [], listed)
@@ -282,10 +322,17 @@ def get_instance_idle_output(
     endpoint: pulumi.Input[str] | None = None,
 ) -> pulumi.Output[GetInstanceIdleResult]:
     """Like :func:`get_instance_idle`, taking Inputs; runs once they are known (e.g. after a change's outputs)."""
-    return pulumi.Output.all(instance_id, wait, timeout, poll_interval, max_poll_interval, region, project_id,
-                             endpoint).apply(
+    return pulumi.Output.all(
+        instance_id, wait, timeout, poll_interval, max_poll_interval, region, project_id, endpoint
+    ).apply(
         lambda a: get_instance_idle(
-            a[0], wait=a[1], timeout=a[2], poll_interval=a[3], max_poll_interval=a[4], region=a[5], project_id=a[6],
+            a[0],
+            wait=a[1],
+            timeout=a[2],
+            poll_interval=a[3],
+            max_poll_interval=a[4],
+            region=a[5],
+            project_id=a[6],
             endpoint=a[7],
         )
     )

@@ -8,27 +8,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
-    "TaskStatus",
-    "StatusValue",
-    "SUCCESS_STATUSES",
     "FAILURE_STATUSES",
+    "MAX_FIELD_CHARS",
     "PENDING_STATUSES",
+    "SUCCESS_STATUSES",
+    "IdleResult",
+    "StatusValue",
     "Task",
     "TaskList",
-    "TaskStep",
     "TaskProgress",
+    "TaskStatus",
+    "TaskStep",
     "format_api_timestamp",
     "parse_timestamp_text",
     "to_utc",
-    "IdleResult",
-    "MAX_FIELD_CHARS",
 ]
 
 # The longest id, name, status, user or timestamp text accepted in a body; longer is not the API's
@@ -82,9 +82,9 @@ def to_utc(value: datetime) -> datetime | None:
     """The same instant in UTC (naive means UTC: the API documents UTC), or ``None`` when an offset
     carries it out of ``datetime``'s range (``9999-12-31T23:59:59-01:00``)."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
 
@@ -97,7 +97,7 @@ def _parse_timestamp(value: Any) -> datetime | None:
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         # Some DMS APIs give epoch milliseconds; accept them rather than fail a whole body.
         try:
-            dt = datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)
+            dt = datetime.fromtimestamp(value / 1000.0, tz=UTC)
         except (OverflowError, OSError, ValueError):
             raise ValueError(f"epoch milliseconds out of range: {str(value)[:30]}") from None
     elif isinstance(value, str):
@@ -106,7 +106,7 @@ def _parse_timestamp(value: Any) -> datetime | None:
             return None
         try:
             if text.isdigit() and len(text) != 14:
-                dt = datetime.fromtimestamp(int(text) / 1000.0, tz=timezone.utc)
+                dt = datetime.fromtimestamp(int(text) / 1000.0, tz=UTC)
             else:
                 dt = parse_timestamp_text(text)
         except (ValueError, OverflowError, OSError):
@@ -116,13 +116,13 @@ def _parse_timestamp(value: Any) -> datetime | None:
         raise ValueError(f"expected a timestamp string, got {type(value).__name__}")
     if dt.tzinfo is None:
         # The API documents UTC; a naive value is read as UTC, not local time.
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt
 
 
 def format_api_timestamp(value: datetime) -> str:
     """Format a datetime the way the API does: ``2020-06-15T08:55:53.606Z``."""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
@@ -318,5 +318,7 @@ class IdleResult:
         return {
             "instance_id": self.instance_id,
             "idle_at": self.idle_at_text,
-            "waited_for": [{"task_id": t.id, "name": t.name, "status": str(t.status)} for t in self.waited_for],
+            "waited_for": [
+                {"task_id": t.id, "name": t.name, "status": str(t.status)} for t in self.waited_for
+            ],
         }

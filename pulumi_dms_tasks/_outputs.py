@@ -59,7 +59,7 @@ IDLE_INPUT_KEYS = (
 IDLE_OUTPUT_KEYS = ("instance_id", "idle_at", "waited_for")
 
 
-def task_outputs(task: "Task", instance_id: str) -> dict[str, Any]:
+def task_outputs(task: Task, instance_id: str) -> dict[str, Any]:
     """The output values of a task: strings as the API gives them, params parsed.
 
     ``params_json`` longer than ``MAX_PARAMS_CHARS`` is cut there and marked as truncated, and
@@ -68,7 +68,12 @@ def task_outputs(task: "Task", instance_id: str) -> dict[str, Any]:
     params = dict(task.params) if task.params is not None else {}
     params_json = task.params_json or ""
     if len(params_json) > MAX_PARAMS_CHARS:
-        log.warning("task %s: params of %d characters truncated to %d in outputs", task.id, len(params_json), MAX_PARAMS_CHARS)
+        log.warning(
+            "task %s: params of %d characters truncated to %d in outputs",
+            task.id,
+            len(params_json),
+            MAX_PARAMS_CHARS,
+        )
         params_json = (
             f"{params_json[:MAX_PARAMS_CHARS]}... [truncated by pulumi-dms-tasks: {len(params_json)} characters, "
             f"limit {MAX_PARAMS_CHARS}]"
@@ -90,6 +95,6 @@ def task_outputs(task: "Task", instance_id: str) -> dict[str, Any]:
     }
 
 
-def idle_outputs(result: "IdleResult") -> dict[str, Any]:
+def idle_outputs(result: IdleResult) -> dict[str, Any]:
     """The output values of an idle gate: when, and the tasks waited for as ``{task_id, name, status}``."""
     return result.to_dict()

@@ -15,7 +15,6 @@ from .provider import BackgroundTaskProvider, InstanceIdleProvider
 __all__ = ["BackgroundTask", "BackgroundTaskArgs", "InstanceIdle", "InstanceIdleArgs"]
 
 
-
 class BackgroundTaskArgs:
     """The inputs of a :class:`BackgroundTask`.
 
@@ -155,7 +154,7 @@ class BackgroundTask(pulumi.dynamic.Resource, module="dms", name="BackgroundTask
         region: pulumi.Input[str] | None = None,
         project_id: pulumi.Input[str] | None = None,
         endpoint: pulumi.Input[str] | None = None,
-    ) -> "BackgroundTask":
+    ) -> BackgroundTask:
         """Read an existing task as a data source; ``id`` is ``"<instance_id>/<task_id>"``.
 
         It is read again on every ``pulumi preview`` and ``pulumi up`` (outputs are known during
@@ -265,8 +264,14 @@ def _split_args(
     if rest and isinstance(rest[0], args_class):
         args_obj = rest.pop(0)
     if rest:
-        if opts is not None or len(rest) > 1 or not (rest[0] is None or isinstance(rest[0], pulumi.ResourceOptions)):
-            raise TypeError(f"{resource}(resource_name, args=None, opts=None, **inputs): unexpected positional argument")
+        if (
+            opts is not None
+            or len(rest) > 1
+            or not (rest[0] is None or isinstance(rest[0], pulumi.ResourceOptions))
+        ):
+            raise TypeError(
+                f"{resource}(resource_name, args=None, opts=None, **inputs): unexpected positional argument"
+            )
         opts = rest[0]
     if opts is not None and not isinstance(opts, pulumi.ResourceOptions):
         raise TypeError("opts: expected a pulumi.ResourceOptions instance")

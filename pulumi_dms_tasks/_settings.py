@@ -104,10 +104,10 @@ def _endpoint_from_config(raw: Any) -> str | None:
             raw = json.loads(raw)
         except ValueError:
             raise ConfigurationError(
-                "huaweicloud:endpoints must be an object such as {\"dms\": \"https://...\"}"
+                'huaweicloud:endpoints must be an object such as {"dms": "https://..."}'
             ) from None
     if not isinstance(raw, Mapping):
-        raise ConfigurationError("huaweicloud:endpoints must be an object such as {\"dms\": \"https://...\"}")
+        raise ConfigurationError('huaweicloud:endpoints must be an object such as {"dms": "https://..."}')
     value = raw.get("dms") or raw.get("dmsv2")
     return str(value) if value else None
 
@@ -144,11 +144,17 @@ def resolve_settings(**kwargs: Unpack[SettingsArgs]) -> ClientSettings:
     """Combine arguments, stack config and environment (see the module docstring)."""
     unknown = sorted(set(kwargs) - SETTINGS_KEYWORDS)
     if unknown:
-        raise TypeError(f"unexpected setting {unknown[0]!r}; known settings: {', '.join(sorted(SETTINGS_KEYWORDS))}")
+        raise TypeError(
+            f"unexpected setting {unknown[0]!r}; known settings: {', '.join(sorted(SETTINGS_KEYWORDS))}"
+        )
     endpoint, region, project_id = kwargs.get("endpoint"), kwargs.get("region"), kwargs.get("project_id")
     ak, sk, security_token = kwargs.get("ak"), kwargs.get("sk"), kwargs.get("security_token")
     connect_timeout, read_timeout = kwargs.get("connect_timeout"), kwargs.get("read_timeout")
-    max_retries, verify, call_timeout = kwargs.get("max_retries"), kwargs.get("verify"), kwargs.get("call_timeout")
+    max_retries, verify, call_timeout = (
+        kwargs.get("max_retries"),
+        kwargs.get("verify"),
+        kwargs.get("call_timeout"),
+    )
     config, env = kwargs.get("config"), kwargs.get("env")
     environ = os.environ if env is None else env
     lookup = config or (lambda key: None)
@@ -195,7 +201,7 @@ def resolve_settings(**kwargs: Unpack[SettingsArgs]) -> ClientSettings:
             raise ConfigurationError(
                 "no DMS endpoint: set a region (argument 'region', stack config huaweicloud:region or "
                 "HW_REGION_NAME) or an explicit endpoint (argument 'endpoint', huaweicloud:endpoints "
-                "{\"dms\": URL} or HW_DMS_ENDPOINT)"
+                '{"dms": URL} or HW_DMS_ENDPOINT)'
             )
         cloud, _ = pick("cloud")
         endpoint_value, endpoint_src = default_endpoint(region_value, cloud or None), "region"
@@ -255,9 +261,15 @@ def resolve_settings(**kwargs: Unpack[SettingsArgs]) -> ClientSettings:
         sk=str(sk_value),
         security_token=str(token_value) if token_value is not None else None,
         region=region_value,
-        connect_timeout=parse_duration(connect_timeout, "connect_timeout") if connect_timeout is not None else DEFAULT_CONNECT_TIMEOUT,
-        read_timeout=parse_duration(read_timeout, "read_timeout") if read_timeout is not None else DEFAULT_READ_TIMEOUT,
+        connect_timeout=parse_duration(connect_timeout, "connect_timeout")
+        if connect_timeout is not None
+        else DEFAULT_CONNECT_TIMEOUT,
+        read_timeout=parse_duration(read_timeout, "read_timeout")
+        if read_timeout is not None
+        else DEFAULT_READ_TIMEOUT,
         max_retries=retries,
         verify=verify_value,
-        call_timeout=parse_duration(call_timeout, "call_timeout") if call_timeout is not None else DEFAULT_CALL_TIMEOUT,
+        call_timeout=parse_duration(call_timeout, "call_timeout")
+        if call_timeout is not None
+        else DEFAULT_CALL_TIMEOUT,
     )

@@ -61,7 +61,7 @@ _DEADLINE: ContextVar[_Deadline | None] = ContextVar("pulumi_dms_tasks_deadline"
 class Guard:
     """The sockets one call reads from; the watchdog shuts them down when ``cut`` passes."""
 
-    __slots__ = ("cut", "expired", "_finished", "_sockets", "_lock")
+    __slots__ = ("_finished", "_lock", "_sockets", "cut", "expired")
 
     def __init__(self, cut: float) -> None:
         self.cut = cut
@@ -122,7 +122,9 @@ class _Watchdog:
                 heapq.heapify(self._heap)
             heapq.heappush(self._heap, (guard.cut, order, guard))
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="pulumi-dms-tasks-deadline", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="pulumi-dms-tasks-deadline", daemon=True
+                )
                 self._thread.start()
             elif self._heap[0][2] is guard:
                 self._cond.notify()
@@ -193,7 +195,10 @@ class DeadlineHTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = DeadlineHTTPSConnection
 
 
-_POOLS: dict[str, type[HTTPConnectionPool]] = {"http": DeadlineHTTPConnectionPool, "https": DeadlineHTTPSConnectionPool}
+_POOLS: dict[str, type[HTTPConnectionPool]] = {
+    "http": DeadlineHTTPConnectionPool,
+    "https": DeadlineHTTPSConnectionPool,
+}
 
 
 class _Adapter(HTTPAdapter):
@@ -219,7 +224,9 @@ class _Session(requests.Session):
 class DeadlineRetry(Retry):
     """urllib3 ``Retry`` that also refuses a retry whose sleep plus attempt would pass the deadline."""
 
-    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> "DeadlineRetry":
+    def increment(
+        self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any
+    ) -> DeadlineRetry:
         new = super().increment(method, url, *args, **kwargs)
         response = kwargs.get("response")
         limit = _DEADLINE.get()

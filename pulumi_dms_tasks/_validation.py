@@ -55,7 +55,13 @@ def validate_id(value: Any, field: str) -> str:
     """An id that is safe as one URL path segment (instance, task or project id)."""
     if not isinstance(value, str):
         raise InvalidInputError(field, _ID_EXPECTED + f", got a {type(value).__name__}", None)
-    if not value or len(value) > MAX_ID_LENGTH or not _ID_RE.fullmatch(value) or ".." in value or value == ".":
+    if (
+        not value
+        or len(value) > MAX_ID_LENGTH
+        or not _ID_RE.fullmatch(value)
+        or ".." in value
+        or value == "."
+    ):
         shown = value if len(value) <= 80 else value[:77] + "..."
         raise InvalidInputError(field, _ID_EXPECTED, shown)
     return value
@@ -66,9 +72,7 @@ def validate_task_name(value: Any, field: str = "task_name") -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "a non-empty task name such as 'bindInstancePublicIp'", value)
     if len(value) > MAX_NAME_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise InvalidInputError(
-            field, f"at most {MAX_NAME_LENGTH} printable characters", value[:80]
-        )
+        raise InvalidInputError(field, f"at most {MAX_NAME_LENGTH} printable characters", value[:80])
     return value
 
 
@@ -125,7 +129,9 @@ def parse_duration(value: Any, field: str) -> float:
         try:
             seconds = float(value)
         except OverflowError:  # an int past float's range
-            raise InvalidInputError(field, expected, f"{str(value)[:20]}... ({len(str(value))} digits)") from None
+            raise InvalidInputError(
+                field, expected, f"{str(value)[:20]}... ({len(str(value))} digits)"
+            ) from None
     elif isinstance(value, str):
         text = value.strip()
         try:
@@ -142,15 +148,15 @@ def parse_duration(value: Any, field: str) -> float:
     else:
         raise InvalidInputError(field, expected, value)
     if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_DURATION_SECONDS:
-        raise InvalidInputError(field, expected, value if not isinstance(value, str) or len(value) <= 80 else value[:77] + "...")
+        raise InvalidInputError(
+            field, expected, value if not isinstance(value, str) or len(value) <= 80 else value[:77] + "..."
+        )
     return seconds
 
 
 def parse_time(value: Any, field: str) -> datetime:
     """A UTC instant (1970 to 9999) from a datetime (naive = UTC), ``YYYYMMDDHHmmss`` or an ISO 8601 string."""
-    expected = (
-        f"a datetime, an ISO 8601 timestamp or 'YYYYMMDDHHmmss' (UTC) between {EARLIEST_TIME_TEXT} and {LATEST_TIME_TEXT}"
-    )
+    expected = f"a datetime, an ISO 8601 timestamp or 'YYYYMMDDHHmmss' (UTC) between {EARLIEST_TIME_TEXT} and {LATEST_TIME_TEXT}"
     # Imported here, not at the top: _models loads pydantic, and `dms-tasks --help` and the
     # provider's unpickling (every provider process) import this module without needing it.
     from ._models import parse_timestamp_text, to_utc
@@ -163,7 +169,9 @@ def parse_time(value: Any, field: str) -> datetime:
         try:
             parsed = parse_timestamp_text(value)
         except ValueError:
-            raise InvalidInputError(field, expected, value if len(value) <= 80 else value[:77] + "...") from None
+            raise InvalidInputError(
+                field, expected, value if len(value) <= 80 else value[:77] + "..."
+            ) from None
     # An offset can carry a valid local time out of datetime's range ("date value out of range").
     utc = to_utc(parsed)
     if utc is None or not _EARLIEST <= utc <= _LATEST:
@@ -180,7 +188,9 @@ def validate_bool(value: Any, field: str) -> bool:
     raise InvalidInputError(field, "a boolean (true or false)", value)
 
 
-def validate_positive_int(value: Any, field: str, *, allow_zero: bool = False, maximum: int | None = None) -> int:
+def validate_positive_int(
+    value: Any, field: str, *, allow_zero: bool = False, maximum: int | None = None
+) -> int:
     """A whole number (strings of digits accepted), positive unless ``allow_zero``."""
     low = 0 if allow_zero else 1
     expected = f"a whole number >= {low}" + (f" and <= {maximum}" if maximum is not None else "")
@@ -209,9 +219,13 @@ def validate_params_match(value: Any, field: str = "params_match") -> dict[str, 
     def convert(item: Any, where: str, depth: int) -> Any:
         budget[0] -= 1
         if budget[0] < 0:
-            raise InvalidInputError(field, f"at most {MAX_PARAMS_MATCH_NODES} values in all", show_value=False)
+            raise InvalidInputError(
+                field, f"at most {MAX_PARAMS_MATCH_NODES} values in all", show_value=False
+            )
         if depth > MAX_PARAMS_MATCH_DEPTH:
-            raise InvalidInputError(where, f"values nested at most {MAX_PARAMS_MATCH_DEPTH} deep", show_value=False)
+            raise InvalidInputError(
+                where, f"values nested at most {MAX_PARAMS_MATCH_DEPTH} deep", show_value=False
+            )
         if item is None or isinstance(item, (bool, str)):
             return item
         if isinstance(item, (int, float)):

@@ -17,8 +17,6 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from pulumi.output import Unknown
-from pulumi.runtime.rpc import UNKNOWN
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -29,6 +27,8 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
 
 from . import _cancellation as cancellation
 from ._constants import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
@@ -56,16 +56,24 @@ if TYPE_CHECKING:
 __all__ = [
     "BackgroundTaskProvider",
     "InstanceIdleProvider",
-    "validate_inputs",
-    "validate_idle_inputs",
     "parse_resource_id",
+    "validate_idle_inputs",
+    "validate_inputs",
 ]
 
 # PULUMI_DMS_TASKS_LOG=DEBUG (or INFO) makes the provider log each request/poll to stderr, which the
 # CLI shows as diagnostics. Log lines never contain credentials.
 LOG_ENV = "PULUMI_DMS_TASKS_LOG"
 REPLACE_KEYS = (
-    "instance_id", "task_id", "task_name", "since", "params_match", "triggers", "region", "project_id", "endpoint"
+    "instance_id",
+    "task_id",
+    "task_name",
+    "since",
+    "params_match",
+    "triggers",
+    "region",
+    "project_id",
+    "endpoint",
 )
 IDLE_REPLACE_KEYS = ("instance_id", "triggers", "region", "project_id", "endpoint")
 
@@ -118,7 +126,9 @@ def validate_inputs(props: dict[str, Any]) -> list[tuple[str, str]]:
     if has_id and has_name:
         failures.append(("task_name", "invalid task_name: expected either task_id or task_name, not both"))
     elif not has_id and not has_name:
-        failures.append(("task_id", "invalid task_id: expected task_id or task_name (one of them is required)"))
+        failures.append(
+            ("task_id", "invalid task_id: expected task_id or task_name (one of them is required)")
+        )
     run("task_id", validate_id)
     run("task_name", validate_task_name)
     if props.get("since") is not None and not has_name:
@@ -154,13 +164,20 @@ def _check_timing_and_place(props: dict[str, Any], failures: list[tuple[str, str
         run(key, parse_duration)
     low, high = props.get("poll_interval"), props.get("max_poll_interval")
     already_bad = {prop for prop, _ in failures}
-    if (low is None or _known(low)) and _known(high) and not already_bad & {"poll_interval", "max_poll_interval"}:
+    if (
+        (low is None or _known(low))
+        and _known(high)
+        and not already_bad & {"poll_interval", "max_poll_interval"}
+    ):
         # Unset, poll_interval is the default, and the wait refuses a cap below it just the same.
         floor = DEFAULT_POLL_INTERVAL if low is None else parse_duration(low, "poll_interval")
         if parse_duration(high, "max_poll_interval") < floor:
             which = "the default poll_interval" if low is None else "poll_interval"
             failures.append(
-                ("max_poll_interval", f"invalid max_poll_interval: expected at least {which} ({floor:g}s), got {high!r}")
+                (
+                    "max_poll_interval",
+                    f"invalid max_poll_interval: expected at least {which} ({floor:g}s), got {high!r}",
+                )
             )
     run("region", validate_region)
     run("project_id", validate_id)
@@ -175,7 +192,7 @@ def parse_resource_id(resource_id: str) -> tuple[str, str]:
     return validate_id(instance_id, "id (instance part)"), validate_id(task_id, "id (task part)")
 
 
-def _outputs(props: dict[str, Any], task: "Task", instance_id: str) -> dict[str, Any]:
+def _outputs(props: dict[str, Any], task: Task, instance_id: str) -> dict[str, Any]:
     """The resource's outputs: its inputs echoed, then the task's fields (which win on task_id)."""
     outs = {**{k: props.get(k) for k in INPUT_KEYS}, **task_outputs(task, instance_id)}
     if props.get("resource_name") is not None:
@@ -195,7 +212,9 @@ class _Reporter:
     and a heartbeat while nothing changes.
     """
 
-    def __init__(self, label: str, heartbeat: float = HEARTBEAT_SECONDS, kind: str = "BackgroundTask") -> None:
+    def __init__(
+        self, label: str, heartbeat: float = HEARTBEAT_SECONDS, kind: str = "BackgroundTask"
+    ) -> None:
         self.label = label
         self.heartbeat = heartbeat
         self.kind = kind
@@ -203,7 +222,7 @@ class _Reporter:
         self.last_kind: str | None = None
         self.informed = False
 
-    def __call__(self, event: "WaitProgress") -> None:
+    def __call__(self, event: WaitProgress) -> None:
         now = time.monotonic()
         # A by-name wait moves from searching to following the task found: say so at once. The
         # first progress estimate (asked once the wait has a call to spare) is news too.
@@ -212,7 +231,11 @@ class _Reporter:
         self.informed = self.informed or event.percentage is not None
         if changed or first_estimate or event.polls == 1 or now - self.last_line >= self.heartbeat:
             self.last_line = now
-            what = f"task {event.task_id} " if event.kind == "task" and event.task_id and event.task_id not in self.label else ""
+            what = (
+                f"task {event.task_id} "
+                if event.kind == "task" and event.task_id and event.task_id not in self.label
+                else ""
+            )
             _say(f"{self.kind} {self.label}: {what}{event.describe()}")
         self.last_kind = event.kind
 
@@ -249,7 +272,7 @@ class _ReadOnlyProvider(ResourceProvider):
         self._clients: dict[ClientSettings, DmsClient] = {}
         self._lock = threading.Lock()
 
-    def _client(self, props: dict[str, Any]) -> "DmsClient":
+    def _client(self, props: dict[str, Any]) -> DmsClient:
         config = getattr(self, "_config", None)
         if not hasattr(self, "_lock"):
             self._clients, self._lock = {}, threading.Lock()
@@ -271,7 +294,9 @@ class _ReadOnlyProvider(ResourceProvider):
     @staticmethod
     def _raise_first(problems: list[tuple[str, str]]) -> None:
         if problems:
-            raise InvalidInputError(problems[0][0], "; ".join(reason for _, reason in problems), show_value=False)
+            raise InvalidInputError(
+                problems[0][0], "; ".join(reason for _, reason in problems), show_value=False
+            )
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to do: these resources never create anything in the cloud."""
@@ -334,11 +359,17 @@ class BackgroundTaskProvider(_ReadOnlyProvider):
             elif task_id:
                 task = client.show_task(instance_id, task_id)
             elif wait:
-                task = client.wait_for_latest_task(instance_id, name, since=props.get("since"),
-                                                   params_match=props.get("params_match"), **settings)
+                task = client.wait_for_latest_task(
+                    instance_id,
+                    name,
+                    since=props.get("since"),
+                    params_match=props.get("params_match"),
+                    **settings,
+                )
             else:
-                task = client.require_latest_task(instance_id, name, since=props.get("since"),
-                                                  params_match=props.get("params_match"))
+                task = client.require_latest_task(
+                    instance_id, name, since=props.get("since"), params_match=props.get("params_match")
+                )
         except TaskCancelledError as exc:
             raise _cancelled(exc, f"BackgroundTask {label}") from None
         return CreateResult(id_=f"{instance_id}/{task.id}", outs=_outputs(props, task, instance_id))
@@ -410,5 +441,7 @@ class InstanceIdleProvider(_ReadOnlyProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only wait settings changed: keep the recorded outputs, record the new inputs."""
-        recorded = {k: news.get(k) for k in IDLE_INPUT_KEYS if not (k in IDLE_OUTPUT_KEYS and news.get(k) is None)}
+        recorded = {
+            k: news.get(k) for k in IDLE_INPUT_KEYS if not (k in IDLE_OUTPUT_KEYS and news.get(k) is None)
+        }
         return UpdateResult({**olds, **recorded})

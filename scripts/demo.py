@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import stackrun  # noqa: E402
+import stackrun
 
 ROOT = stackrun.ROOT
 STATE = ROOT / ".state" / "demo"
@@ -38,7 +38,10 @@ WAIT_SECONDS = 14
 
 def admin_post(base: str, path: str, body: dict) -> dict:
     req = urllib.request.Request(
-        f"{base}{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+        f"{base}{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
     )
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read() or b"{}")
@@ -50,7 +53,9 @@ def say(text: str) -> None:
 
 def main() -> int:
     if not stackrun.cli_installed():
-        print("The Pulumi CLI is missing: run `make setup` (scripts/install-pulumi.sh) first.", file=sys.stderr)
+        print(
+            "The Pulumi CLI is missing: run `make setup` (scripts/install-pulumi.sh) first.", file=sys.stderr
+        )
         return 2
     kind, why = stackrun.language_host()
     if kind == "none":
@@ -58,9 +63,23 @@ def main() -> int:
         return 2
     sk = secrets.token_urlsafe(24)  # a fresh secret per run: nothing to leak, nothing to configure
     emulator = subprocess.Popen(
-        [sys.executable, "-m", "pulumi_dms_tasks.emulator", "--host", "127.0.0.1", "--port", "0",
-         "--ak", AK, "--sk", sk, "--project-id", PROJECT_ID],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pulumi_dms_tasks.emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--ak",
+            AK,
+            "--sk",
+            sk,
+            "--project-id",
+            PROJECT_ID,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         line = emulator.stdout.readline().strip() if emulator.stdout else ""
@@ -69,34 +88,51 @@ def main() -> int:
             return 1
         url = line.rsplit(" ", 1)[-1]
         say(f"==> {line}")
-        task = admin_post(url, f"/_emulator/instances/{INSTANCE_ID}/tasks", {
-            "name": "bindInstancePublicIp",
-            "params": {"public_ip_id": "b6f2a1c0-eip-demo", "enable_public_ip": True},
-            "user_name": "demo-operator",
-            "timeline_start": "first_read",
-            "timeline": [{"status": "EXECUTING", "after": 0, "step": "bind the EIP to the brokers"},
-                         {"status": "SUCCESS", "after": WAIT_SECONDS, "step": "done"}],
-        })
-        admin_post(url, f"/_emulator/instances/{INSTANCE_ID}/tasks", {
-            "name": "changeRetentionPolicy",
-            "params": {"retention_policy": "time_base"},
-            "timeline": [{"status": "SUCCESS", "after": 0}],
-        })
-        say(f"==> seeded task {task['id']} (bindInstancePublicIp: EXECUTING for {WAIT_SECONDS} s from the first "
-            "time it is read, then SUCCESS) and an older changeRetentionPolicy task")
+        task = admin_post(
+            url,
+            f"/_emulator/instances/{INSTANCE_ID}/tasks",
+            {
+                "name": "bindInstancePublicIp",
+                "params": {"public_ip_id": "b6f2a1c0-eip-demo", "enable_public_ip": True},
+                "user_name": "demo-operator",
+                "timeline_start": "first_read",
+                "timeline": [
+                    {"status": "EXECUTING", "after": 0, "step": "bind the EIP to the brokers"},
+                    {"status": "SUCCESS", "after": WAIT_SECONDS, "step": "done"},
+                ],
+            },
+        )
+        admin_post(
+            url,
+            f"/_emulator/instances/{INSTANCE_ID}/tasks",
+            {
+                "name": "changeRetentionPolicy",
+                "params": {"retention_policy": "time_base"},
+                "timeline": [{"status": "SUCCESS", "after": 0}],
+            },
+        )
+        say(
+            f"==> seeded task {task['id']} (bindInstancePublicIp: EXECUTING for {WAIT_SECONDS} s from the first "
+            "time it is read, then SUCCESS) and an older changeRetentionPolicy task"
+        )
         stack = stackrun.DirectoryStack(ROOT, "demo", state_dir=STATE, echo=say)
-        say(f"==> in {ROOT}, with the Pulumi CLI {stackrun.VERSION} ({kind} Python language host) on PATH, a local backend "
-            f"(PULUMI_BACKEND_URL={stack.env['PULUMI_BACKEND_URL']}) and PULUMI_CONFIG_PASSPHRASE set:")
+        say(
+            f"==> in {ROOT}, with the Pulumi CLI {stackrun.VERSION} ({kind} Python language host) on PATH, a local backend "
+            f"(PULUMI_BACKEND_URL={stack.env['PULUMI_BACKEND_URL']}) and PULUMI_CONFIG_PASSPHRASE set:"
+        )
         stack.select()
-        stack.configure({
-            "huaweicloud:accessKey": AK,
-            "huaweicloud:secretKey": sk,
-            "huaweicloud:projectId": PROJECT_ID,
-            "huaweicloud:endpoints.dms": url,
-            "demo:instanceId": INSTANCE_ID,
-            "demo:taskId": task["id"],
-            "demo:outputDir": ".state/demo/out",
-        }, secret=("huaweicloud:secretKey",))
+        stack.configure(
+            {
+                "huaweicloud:accessKey": AK,
+                "huaweicloud:secretKey": sk,
+                "huaweicloud:projectId": PROJECT_ID,
+                "huaweicloud:endpoints.dms": url,
+                "demo:instanceId": INSTANCE_ID,
+                "demo:taskId": task["id"],
+                "demo:outputDir": ".state/demo/out",
+            },
+            secret=("huaweicloud:secretKey",),
+        )
         # Streamed, not captured: the person running the demo sees the progress lines as they come.
         up = stack.popen("up", "--yes", stdout=None, stderr=subprocess.STDOUT, process_group=None)
         if up.wait() != 0:

@@ -95,7 +95,9 @@ class StackRunner:
         env: Mapping[str, str] | None = None,
     ) -> None:
         # An inline program's modules (local_file) must be importable by the provider process too.
-        pythonpath = os.pathsep.join(p for p in (str(SHARED_EXAMPLES), str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        pythonpath = os.pathsep.join(
+            p for p in (str(SHARED_EXAMPLES), str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+        )
         self.env = pulumi_env(state_dir, passphrase, {"PYTHONPATH": pythonpath, **(env or {})})
         self.stack_name = stack
         self.work_dir = work_dir
@@ -108,11 +110,17 @@ class StackRunner:
             pulumi_command=command,
             project_settings=None
             if work_dir
-            else auto.ProjectSettings(name=project, runtime="python", backend=auto.ProjectBackend(url=self.env["PULUMI_BACKEND_URL"])),
+            else auto.ProjectSettings(
+                name=project,
+                runtime="python",
+                backend=auto.ProjectBackend(url=self.env["PULUMI_BACKEND_URL"]),
+            ),
             secrets_provider="passphrase",
         )
         if program is not None:
-            self.stack = auto.create_or_select_stack(stack_name=stack, project_name=project, program=program, opts=opts)
+            self.stack = auto.create_or_select_stack(
+                stack_name=stack, project_name=project, program=program, opts=opts
+            )
         else:
             assert work_dir is not None
             self.stack = auto.create_or_select_stack(stack_name=stack, work_dir=str(work_dir), opts=opts)
@@ -131,8 +139,13 @@ class StackRunner:
         """Run the real ``pulumi`` binary against this stack."""
         cmd = [str(BIN / "pulumi"), *args, "--stack", self.stack_name, "--non-interactive"]
         return subprocess.run(
-            cmd, cwd=str(self.work_dir or self.stack.workspace.work_dir), env={**os.environ, **self.env},
-            capture_output=True, text=True, check=check, timeout=timeout,
+            cmd,
+            cwd=str(self.work_dir or self.stack.workspace.work_dir),
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=timeout,
         )
 
     def outputs_json(self) -> dict[str, Any]:
@@ -217,8 +230,13 @@ class DirectoryStack:
         """Run ``pulumi ARGS`` in the project directory; ``check`` raises with its output on failure."""
         self._show(args, note)
         done = subprocess.run(
-            self.command(*args), cwd=self.work_dir, env=self.env, input=input,
-            capture_output=True, text=True, timeout=timeout,
+            self.command(*args),
+            cwd=self.work_dir,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if check and done.returncode != 0:
             raise CliError(args, done)
@@ -235,7 +253,11 @@ class DirectoryStack:
         self._show(["stack", "select", "--create", self.stack])
         done = subprocess.run(
             [str(BIN / "pulumi"), "stack", "select", "--create", self.stack, "--non-interactive"],
-            cwd=self.work_dir, env=self.env, capture_output=True, text=True, timeout=120,
+            cwd=self.work_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if done.returncode != 0:
             raise CliError(["stack", "select", "--create", self.stack], done)

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from pulumi_dms_tasks.emulator import Emulator
-
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 
@@ -46,7 +45,9 @@ _FAULT_SUITE_KEY = pytest.StashKey[dict]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fault_cases(n): the test injects n faults into the emulator")
-    config.addinivalue_line("markers", "bad_input_cases(n): the test checks n inputs refused before any request")
+    config.addinivalue_line(
+        "markers", "bad_input_cases(n): the test checks n inputs refused before any request"
+    )
     config.stash[_FAULT_SUITE_KEY] = {"faults": 0, "bad_inputs": 0, "marked": 0}
 
 
@@ -67,16 +68,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         if emu is not None:
             try:
                 served = int(emu.request_counts()["faults_served"])
-            except Exception:  # noqa: BLE001 - counting must never fail a run
+            except Exception:
                 served = None
-        counts["faults"] += served if served is not None else int(fault_mark.args[0] if fault_mark.args else 1)
+        counts["faults"] += (
+            served if served is not None else int(fault_mark.args[0] if fault_mark.args else 1)
+        )
     bad_mark = item.get_closest_marker("bad_input_cases")
     if bad_mark is not None:
         counts["marked"] += 1
         counts["bad_inputs"] += int(bad_mark.args[0] if bad_mark.args else 1)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
     counts = config.stash.get(_FAULT_SUITE_KEY, None)
     if counts and counts["marked"] and not hasattr(config, "workerinput"):
         terminalreporter.write_line(

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["HostileServer", "Reply", "Seen", "task_body", "gzip_bomb", "serve"]
+__all__ = ["HostileServer", "Reply", "Seen", "gzip_bomb", "serve", "task_body"]
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,15 @@ class Reply:
 
     def json(self, body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.head(status, {"Content-Type": "application/json", "Content-Length": str(len(data)),
-                           "Connection": "close", **(headers or {})})
+        self.head(
+            status,
+            {
+                "Content-Type": "application/json",
+                "Content-Length": str(len(data)),
+                "Connection": "close",
+                **(headers or {}),
+            },
+        )
         self.raw(data)
 
     def trickle(self, data: bytes, every: float, *, limit_seconds: float = 120.0) -> None:
@@ -90,7 +97,7 @@ Responder = Callable[[Seen, Reply], None]
 
 
 class _Handler(socketserver.BaseRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def handle(self) -> None:
         self.request.settimeout(10)
@@ -135,7 +142,9 @@ class HostileServer:
         self._server.seen = []
         self._server.lock = threading.Lock()
         self._server.stopped = threading.Event()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property
@@ -156,7 +165,7 @@ class HostileServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "HostileServer":
+    def __enter__(self) -> HostileServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -170,8 +179,15 @@ def serve(respond: Responder) -> HostileServer:
 
 def task_body(task_id: str, status: str = "SUCCESS", **fields: Any) -> dict[str, Any]:
     """A show-task body in the API's shape."""
-    task = {"id": task_id, "name": "bindInstancePublicIp", "status": status, "params": "{}",
-            "created_at": "2024-01-01T00:00:00.000Z", "updated_at": "2024-01-01T00:00:05.000Z", **fields}
+    task = {
+        "id": task_id,
+        "name": "bindInstancePublicIp",
+        "status": status,
+        "params": "{}",
+        "created_at": "2024-01-01T00:00:00.000Z",
+        "updated_at": "2024-01-01T00:00:05.000Z",
+        **fields,
+    }
     return {"task_count": "1", "tasks": [task]}
 
 

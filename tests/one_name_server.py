@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 from pulumi_dms_tasks.emulator._verify import SignatureRejected, verify_request
 
 _LIST = re.compile(r"/v2/([^/]+)/instances/([^/]+)/tasks/?")
-BASE_TIME = datetime(2024, 6, 1, 8, 0, 0, tzinfo=timezone.utc)
+BASE_TIME = datetime(2024, 6, 1, 8, 0, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -46,8 +46,14 @@ class OneNameServer:
         created = BASE_TIME + timedelta(minutes=int(task_id, 16))
         stamp = created.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         return {
-            "id": task_id, "name": "modifyAutoTopic", "user_name": "alice", "user_id": "u-1",
-            "params": "{}", "status": "SUCCESS", "created_at": stamp, "updated_at": stamp,
+            "id": task_id,
+            "name": "modifyAutoTopic",
+            "user_name": "alice",
+            "user_id": "u-1",
+            "params": "{}",
+            "status": "SUCCESS",
+            "created_at": stamp,
+            "updated_at": stamp,
         }
 
     def answer(self, query: dict[str, str]) -> dict[str, Any]:
@@ -55,7 +61,10 @@ class OneNameServer:
         first = max(int(query.get(self.honours, "1")), 1)
         limit = int(query.get("limit", "10"))
         ids = self.task_ids()
-        return {"task_count": str(len(ids)), "tasks": [self._wire(i) for i in ids[first - 1 : first - 1 + limit]]}
+        return {
+            "task_count": str(len(ids)),
+            "tasks": [self._wire(i) for i in ids[first - 1 : first - 1 + limit]],
+        }
 
 
 def _handler(state: OneNameServer) -> type[BaseHTTPRequestHandler]:
@@ -74,15 +83,16 @@ def _handler(state: OneNameServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             match = _LIST.fullmatch(parts.path)
             if match is None or match.groups() != (state.project_id, state.instance_id):
                 self._reply(404, {"error_code": "APIGW.0101", "error_msg": "no such API"})
                 return
             try:
-                verify_request("GET", self.path, dict(self.headers.items()), None,
-                               secret_for={state.ak: state.sk}.get)
+                verify_request(
+                    "GET", self.path, dict(self.headers.items()), None, secret_for={state.ak: state.sk}.get
+                )
             except SignatureRejected as exc:
                 self._reply(401, {"error_code": exc.code, "error_msg": exc.message})
                 return
@@ -94,8 +104,9 @@ def _handler(state: OneNameServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def run_one_name_server(honours: str, *, ak: str, sk: str, project_id: str, instance_id: str,
-                        task_count: int) -> Iterator[OneNameServer]:
+def run_one_name_server(
+    honours: str, *, ak: str, sk: str, project_id: str, instance_id: str, task_count: int
+) -> Iterator[OneNameServer]:
     """Serve on a free loopback port until the block ends."""
     assert honours in ("start", "offset")
     state = OneNameServer(honours, ak, sk, project_id, instance_id, task_count)

@@ -6,7 +6,7 @@ import copy
 import hashlib
 import pickle
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
@@ -15,14 +15,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pulumi_dms_tasks._auth import AkSkAuth
-from pulumi_dms_tasks._canonical import canonical_query, canonical_request, canonical_uri, sign_string, string_to_sign
+from pulumi_dms_tasks._canonical import (
+    canonical_query,
+    canonical_request,
+    canonical_uri,
+    sign_string,
+    string_to_sign,
+)
 from pulumi_dms_tasks.emulator._verify import SignatureRejected, verify_request
 
 AK = "AKROUNDTRIP000000001"
 SK = "sk-Round-Trip-Secret-0123456789abcdefXYZ"
 TOKEN = "tok+en/with=chars"
 DATE = "20240102T030405Z"
-NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 HOST = "dms.cn-north-4.myhuaweicloud.com"
 PROJECT = "0123456789abcdef0123456789abcdef"
 TASKS = f"/v2/{PROJECT}/instances/11111111-2222-3333-4444-555555555555/tasks"
@@ -96,7 +102,9 @@ def _signed_without(header: str) -> tuple[Req, dict[str, str]]:
     names = sorted(n.lower() for n in headers if n.lower() != header)
     canonical = canonical_request("GET", TASKS, [], headers, names, None)
     signature = sign_string(SK, string_to_sign(canonical, DATE))
-    headers["Authorization"] = f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    headers["Authorization"] = (
+        f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
     return req, headers
 
 
@@ -205,7 +213,9 @@ def test_missing_authorization_rejected() -> None:
     assert rejected(req, headers).code == "APIGW.0301"
 
 
-@pytest.mark.parametrize("algorithm", ["SDK-HMAC-SM3", "V11-HMAC-SHA256", "AWS4-HMAC-SHA256", "sdk-hmac-sha256"])
+@pytest.mark.parametrize(
+    "algorithm", ["SDK-HMAC-SM3", "V11-HMAC-SHA256", "AWS4-HMAC-SHA256", "sdk-hmac-sha256"]
+)
 def test_other_algorithm_rejected(algorithm: str) -> None:
     """An Authorization for another algorithm (even with a valid signature) is rejected."""
     req = CASES["list"]
@@ -220,7 +230,9 @@ def test_authorization_missing_a_field_rejected(field_name: str) -> None:
     """An Authorization header lacking Access, SignedHeaders or Signature is rejected."""
     req = CASES["list"]
     headers = sign(req)
-    parts = [p for p in headers["Authorization"].split(", ") if not p.split(" ")[-1].startswith(field_name + "=")]
+    parts = [
+        p for p in headers["Authorization"].split(", ") if not p.split(" ")[-1].startswith(field_name + "=")
+    ]
     headers["Authorization"] = ", ".join(parts)
     assert rejected(req, headers).code == "APIGW.0301"
 
@@ -245,7 +257,9 @@ def _signed_like_go(target: str = TASKS, host: str = HOST) -> tuple[Req, dict[st
     pairs = [tuple(p.split("=", 1)) for p in query.split("&") if p]
     canonical = canonical_request("GET", path, pairs, headers, names, None)
     signature = sign_string(SK, string_to_sign(canonical, DATE))
-    headers["Authorization"] = f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    headers["Authorization"] = (
+        f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
     return req, headers
 
 
@@ -290,7 +304,9 @@ def test_host_unsigned_request_outside_the_date_window_rejected() -> None:
     assert rejected(req, headers, now=NOW + timedelta(minutes=16)).code == "APIGW.0303"
 
 
-@pytest.mark.parametrize("delta", [timedelta(minutes=15, seconds=1), timedelta(minutes=-16), timedelta(days=1)])
+@pytest.mark.parametrize(
+    "delta", [timedelta(minutes=15, seconds=1), timedelta(minutes=-16), timedelta(days=1)]
+)
 def test_clock_skew_over_15_minutes_rejected_as_expired(delta: timedelta) -> None:
     """An X-Sdk-Date more than 15 minutes from the server clock is rejected with APIGW.0303."""
     req = CASES["list"]
@@ -349,7 +365,7 @@ def test_signature_with_non_ascii_byte_rejected_not_crashing(byte: int) -> None:
 
 def test_caller_sdk_date_is_kept() -> None:
     """An X-Sdk-Date set by the caller is used for signing and not replaced."""
-    auth = AkSkAuth(AK, SK, clock=lambda: datetime(2030, 1, 1, tzinfo=timezone.utc))
+    auth = AkSkAuth(AK, SK, clock=lambda: datetime(2030, 1, 1, tzinfo=UTC))
     for name in ("X-Sdk-Date", "x-sdk-date"):
         added = auth.signature_headers("GET", f"https://{HOST}{TASKS}", {name: DATE})
         assert not any(k.lower() == "x-sdk-date" for k in added)
@@ -369,8 +385,8 @@ def test_sdk_date_comes_from_clock_in_utc() -> None:
 def test_default_clock_is_now() -> None:
     """The default clock stamps the current UTC time, which the verifier accepts right away."""
     added = AkSkAuth(AK, SK).signature_headers("GET", f"https://{HOST}{TASKS}", {})
-    stamped = datetime.strptime(added["X-Sdk-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-    assert abs((datetime.now(timezone.utc) - stamped).total_seconds()) < 60
+    stamped = datetime.strptime(added["X-Sdk-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - stamped).total_seconds()) < 60
     verify_request("GET", TASKS, added, None, secret_for=SECRETS)
 
 
@@ -466,7 +482,9 @@ def test_requests_session_prepared_request_verifies() -> None:
     with requests.Session() as session:
         session.auth = AkSkAuth(AK, SK)
         prepared = session.prepare_request(
-            requests.Request("DELETE", f"http://127.0.0.1:8080{TASKS}/id 1", params=[("k", "v1"), ("k", "v0")])
+            requests.Request(
+                "DELETE", f"http://127.0.0.1:8080{TASKS}/id 1", params=[("k", "v1"), ("k", "v0")]
+            )
         )
     _verify_prepared(prepared)
 
@@ -489,7 +507,9 @@ SEGMENTS = st.lists(st.text(TEXT, min_size=0, max_size=10), min_size=0, max_size
 PAIRS = st.lists(st.tuples(st.text(TEXT, max_size=8), st.text(TEXT, max_size=8)), max_size=5)
 BODIES = st.one_of(st.none(), st.binary(max_size=64), st.text(TEXT, max_size=32).map(str.encode))
 METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "patch"])
-PROPERTY = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _build(segments: list[str], pairs: list[tuple[str, str]]) -> str:
@@ -517,7 +537,7 @@ def test_property_sign_then_verify_and_any_signature_byte_change_fails(
         label="replacement",
     )
     changed = signature[:index] + replacement + signature[index + 1 :]
-    tampered = {**headers, "Authorization": auth[: -64] + changed}
+    tampered = {**headers, "Authorization": auth[:-64] + changed}
     assert rejected(req, tampered).code == "APIGW.0301"
 
 
@@ -533,7 +553,9 @@ def test_property_other_query_or_path_rejected(
     other_pairs = data.draw(PAIRS, label="other_pairs")
     other = Req(target=_build(other_segments, other_pairs))
     path_a, path_b = urlsplit(req.target).path, urlsplit(other.target).path
-    same = canonical_uri(path_a) == canonical_uri(path_b) and canonical_query(pairs) == canonical_query(other_pairs)
+    same = canonical_uri(path_a) == canonical_uri(path_b) and canonical_query(pairs) == canonical_query(
+        other_pairs
+    )
     if same:
         verify(other, headers)
     else:
@@ -544,7 +566,9 @@ def test_property_other_query_or_path_rejected(
 @given(
     segment=st.text(TEXT, min_size=1, max_size=10),
     params=st.lists(st.tuples(st.text(TEXT, min_size=1, max_size=6), st.text(TEXT, max_size=6)), max_size=4),
-    body=st.one_of(st.none(), st.dictionaries(st.text(TEXT, max_size=5), st.text(TEXT, max_size=5), max_size=3)),
+    body=st.one_of(
+        st.none(), st.dictionaries(st.text(TEXT, max_size=5), st.text(TEXT, max_size=5), max_size=3)
+    ),
 )
 def test_property_requests_prepared_round_trip(
     segment: str, params: list[tuple[str, str]], body: dict[str, str] | None

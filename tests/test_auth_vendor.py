@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -24,7 +24,7 @@ from pulumi_dms_tasks.emulator._verify import SignatureRejected, verify_request
 AK = "HPUAXXXXXXXXXXXXXXXX"
 SK = "abcdEFGHijklMNOPqrstUVWXyz0123456789ABCD"
 DATE = "20240102T030405Z"
-DATE_DT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+DATE_DT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 HOST = "dms.cn-north-4.myhuaweicloud.com"
 PROJECT = "0123456789abcdef0123456789abcdef"
 INSTANCE = "11111111-2222-3333-4444-555555555555"
@@ -83,8 +83,13 @@ CASES: dict[str, Case] = {
     "delete-lowercase-method": Case(method="delete", path=f"{TASKS}/8abfa7b272adc5b40172b73130065ae7"),
     "token-odd-chars": Case(query=[("start", 1)], token=" a b+c/d=e%f~!? "),
     "extra-headers": Case(
-        headers=_with(**{"User-Agent": "huaweicloud-usdk-python/3.0; pulumi-dms-tasks/0.1",
-                         "x-CUSTOM-Header": "  padded value  ", "Accept": "application/json"})
+        headers=_with(
+            **{
+                "User-Agent": "huaweicloud-usdk-python/3.0; pulumi-dms-tasks/0.1",
+                "x-CUSTOM-Header": "  padded value  ",
+                "Accept": "application/json",
+            }
+        )
     ),
     "header-underscore-not-signed": Case(headers=_with(X_Skip_Me="v", **{"X-Keep": "k"})),
     "header-empty-value": Case(headers=_with(**{"X-Empty": ""})),
@@ -131,11 +136,15 @@ def vendor_sign(case: Case) -> VendorSigned:
         body=case.body,
     )
     signed = credentials.sign_request(request)
-    return VendorSigned(signed.header_params["Authorization"], signed.url, dict(signed.header_params), signed.body)
+    return VendorSigned(
+        signed.header_params["Authorization"], signed.url, dict(signed.header_params), signed.body
+    )
 
 
 def our_authorization(case: Case, url: str) -> str:
-    return AkSkAuth(AK, SK, case.token).signature_headers(case.method, url, case.headers, case.body)["Authorization"]
+    return AkSkAuth(AK, SK, case.token).signature_headers(case.method, url, case.headers, case.body)[
+        "Authorization"
+    ]
 
 
 def wire_url(method: str, url: str) -> str:
@@ -145,7 +154,10 @@ def wire_url(method: str, url: str) -> str:
 
 def test_there_are_at_least_twenty_distinct_cases() -> None:
     """The comparison covers at least 20 distinct requests."""
-    distinct = {(c.method, c.path, repr(c.query), repr(c.headers), repr(c.body), c.token, c.host) for c in CASES.values()}
+    distinct = {
+        (c.method, c.path, repr(c.query), repr(c.headers), repr(c.body), c.token, c.host)
+        for c in CASES.values()
+    }
     assert len(distinct) >= 20
 
 
@@ -238,8 +250,12 @@ def test_repeated_integer_query_values_sort_as_text_not_numbers() -> None:
     # ...which is why a server-side verifier (ours) rejects the vendor's numeric-order signature.
     with pytest.raises(SignatureRejected):
         verify_request(
-            "GET", wire_target(vendor_numeric.url), vendor_numeric.headers, None,
-            secret_for={AK: SK}.get, now=DATE_DT,
+            "GET",
+            wire_target(vendor_numeric.url),
+            vendor_numeric.headers,
+            None,
+            secret_for={AK: SK}.get,
+            now=DATE_DT,
         )
 
 
@@ -281,7 +297,7 @@ def test_non_ascii_header_value_goes_on_the_wire_as_the_signed_utf8_bytes() -> N
     vendor = vendor_sign(case)
     # http.client encodes str header values as latin-1: these are the bytes each side sends.
     vendor_wire = vendor.headers["User-Agent"].encode("latin-1")
-    assert vendor_wire == "outil-ü/1.0".encode("utf-8")
+    assert vendor_wire == "outil-ü/1.0".encode()
     prepared = requests.Request("GET", vendor.url, headers=headers, auth=AkSkAuth(AK, SK)).prepare()
     assert prepared.headers["Authorization"] == vendor.authorization
     value = prepared.headers["User-Agent"]

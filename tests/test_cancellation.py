@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_dms_tasks import TaskCancelledError, TaskTimeoutError, _cancellation as cancellation
-from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks import TaskCancelledError, TaskTimeoutError
+from pulumi_dms_tasks import _cancellation as cancellation
 from pulumi_dms_tasks._models import Task
 from pulumi_dms_tasks._waiting import WaitPolicy, wait_until_terminal
-
+from pulumi_dms_tasks.emulator import Emulator
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 REPO = Path(__file__).resolve().parents[1]
@@ -118,13 +118,17 @@ def test_stdin_closing_stops_the_wait_and_ends_the_process(tmp_path: Path, reape
     proc.stdin.close()
     assert proc.wait(timeout=5) is not None
     lines = _lines(report)
-    assert any(line.startswith("cancelled: the Pulumi CLI that started this provider is gone") for line in lines), lines
+    assert any(
+        line.startswith("cancelled: the Pulumi CLI that started this provider is gone") for line in lines
+    ), lines
 
 
 def test_parent_death_stops_the_wait_and_ends_the_process(tmp_path: Path, reaped: list[int]) -> None:
     """A provider whose parent dies (stdin not a pipe) notices the new parent pid and exits."""
     report = tmp_path / "report"
-    middle = subprocess.Popen([sys.executable, "-c", MIDDLE, HOST_LIKE, str(report)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    middle = subprocess.Popen(
+        [sys.executable, "-c", MIDDLE, HOST_LIKE, str(report)], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
     reaped.append(middle.pid)
     assert middle.stdout is not None
     child = int(middle.stdout.readline())
@@ -134,13 +138,18 @@ def test_parent_death_stops_the_wait_and_ends_the_process(tmp_path: Path, reaped
     middle.wait()
     assert _wait_for(lambda: not _alive(child), 5), "the orphaned process is still running"
     lines = _lines(report)
-    assert any(line.startswith(f"cancelled: the process that started this provider (pid {middle.pid}) is gone") for line in lines), lines
+    assert any(
+        line.startswith(f"cancelled: the process that started this provider (pid {middle.pid}) is gone")
+        for line in lines
+    ), lines
 
 
 def test_sigint_to_the_host_stops_the_wait_at_once(tmp_path: Path, reaped: list[int]) -> None:
     """SIGINT (how the engine shuts a provider down) ends a wait held by a worker thread within seconds."""
     report = tmp_path / "report"
-    proc = subprocess.Popen([sys.executable, "-c", HOST_LIKE, str(report)], stdin=subprocess.DEVNULL, cwd=REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOST_LIKE, str(report)], stdin=subprocess.DEVNULL, cwd=REPO
+    )
     reaped.append(proc.pid)
     assert _wait_for(lambda: "ready" in _lines(report), 30)
     proc.send_signal(signal.SIGINT)
@@ -155,7 +164,9 @@ def test_main_thread_gone_is_the_fallback_without_the_exit_hook(tmp_path: Path, 
     """Without the interpreter-exit hook, a main thread that has ended still stops the waits."""
     report = tmp_path / "report"
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOST_LIKE, str(report), "--no-exit-hook", "--plain-thread"], stdin=subprocess.DEVNULL, cwd=REPO
+        [sys.executable, "-c", HOST_LIKE, str(report), "--no-exit-hook", "--plain-thread"],
+        stdin=subprocess.DEVNULL,
+        cwd=REPO,
     )
     reaped.append(proc.pid)
     assert _wait_for(lambda: "ready" in _lines(report), 30)
@@ -207,7 +218,9 @@ def test_a_stop_before_the_first_poll_sends_no_request() -> None:
         return Task.model_validate({"id": "t" * 32, "status": "EXECUTING"})
 
     with pytest.raises(TaskCancelledError) as info:
-        wait_until_terminal(fetch, instance_id="i", task_id="t" * 32, policy=WaitPolicy(timeout=60), stop_event=stop)
+        wait_until_terminal(
+            fetch, instance_id="i", task_id="t" * 32, policy=WaitPolicy(timeout=60), stop_event=stop
+        )
     assert calls == []
     assert isinstance(info.value, TaskTimeoutError) and info.value.cancelled
 
@@ -240,10 +253,16 @@ def test_provider_create_fails_with_a_cancelled_error_naming_resource_and_task(e
     began = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", PROVIDER_CREATE, emulator.url, task_id],
-        capture_output=True, text=True, timeout=60, cwd=REPO, env={k: v for k, v in os.environ.items() if not k.startswith("HW_")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env={k: v for k, v in os.environ.items() if not k.startswith("HW_")},
     )
     assert time.monotonic() - began < 30
     line = next((l for l in done.stdout.splitlines() if l.startswith("ERROR ")), "")
-    assert line.startswith(f"ERROR BackgroundTask gate (inst-c/{task_id}): wait cancelled after"), done.stdout + done.stderr
+    assert line.startswith(f"ERROR BackgroundTask gate (inst-c/{task_id}): wait cancelled after"), (
+        done.stdout + done.stderr
+    )
     assert line.endswith("(the test said so)") and "last status EXECUTING" in line
     assert f"BackgroundTask gate (inst-c/{task_id}): wait cancelled" in done.stderr  # shown by the CLI too

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from pulumi_dms_tasks._cli import params_contain
-from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._outputs import OUTPUT_KEYS
+from pulumi_dms_tasks.emulator import Emulator
 
 from .helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
@@ -36,16 +36,28 @@ def _env(emulator: Emulator | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "CLOUD_SDK_", "HUAWEICLOUD_SDK_"))}
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     if emulator is not None:
-        env.update(HW_DMS_ENDPOINT=emulator.url, HW_ACCESS_KEY=TEST_AK, HW_SECRET_KEY=TEST_SK,
-                   HW_PROJECT_ID=TEST_PROJECT)
+        env.update(
+            HW_DMS_ENDPOINT=emulator.url,
+            HW_ACCESS_KEY=TEST_AK,
+            HW_SECRET_KEY=TEST_SK,
+            HW_PROJECT_ID=TEST_PROJECT,
+        )
     env.update(extra)
     return env
 
 
-def dms_tasks(*args: str, emulator: Emulator | None, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
+def dms_tasks(
+    *args: str, emulator: Emulator | None, timeout: float = 60, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run the installed command to completion (stderr is a pipe: not a terminal)."""
-    return subprocess.run([str(DMS_TASKS), *args], env=_env(emulator, **env), capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(DMS_TASKS), *args],
+        env=_env(emulator, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _timeline(*steps: tuple[str, float]) -> list[dict[str, Any]]:
@@ -57,10 +69,19 @@ def _timeline(*steps: tuple[str, float]) -> list[dict[str, Any]]:
 
 def test_help_documents_exit_statuses_and_imports_no_pulumi() -> None:
     """`dms-tasks --help` lists every exit status and loads neither Pulumi nor the HTTP stack."""
-    done = subprocess.run([str(DMS_TASKS), "--help"], env={**_env(None), "PYTHONPROFILEIMPORTTIME": "1"},
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(DMS_TASKS), "--help"],
+        env={**_env(None), "PYTHONPROFILEIMPORTTIME": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
-    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "pulumi_dms_tasks._cli" in imported  # the profile really covers our module
     heavy = {m for m in imported if m.split(".")[0] in ("pulumi", "requests", "pydantic", "urllib3", "grpc")}
     assert heavy == set()
@@ -71,8 +92,13 @@ def test_help_documents_exit_statuses_and_imports_no_pulumi() -> None:
 
 def test_python_dash_m_is_the_same_command() -> None:
     """`python -m pulumi_dms_tasks` runs the same command line."""
-    done = subprocess.run([sys.executable, "-m", "pulumi_dms_tasks", "--version"], capture_output=True, text=True,
-                          timeout=60, env=_env(None))
+    done = subprocess.run(
+        [sys.executable, "-m", "pulumi_dms_tasks", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(None),
+    )
     installed = dms_tasks("--version", emulator=None)
     assert done.returncode == installed.returncode == 0
     assert done.stdout == installed.stdout and done.stdout.startswith("dms-tasks ")
@@ -82,10 +108,18 @@ def test_readme_documents_the_exit_statuses_of_help() -> None:
     """The README's "From the shell" table lists the same exit statuses as --help."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = readme.split("## From the shell", 1)[1].split("\n## ", 1)[0]
-    documented = {line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ") and
-                  line.split("|")[1].strip().isdigit()}
-    helped = {line.split()[0] for line in dms_tasks("--help", emulator=None).stdout.split("exit status:")[1]
-              .split("\n\n")[0].splitlines()[1:]}
+    documented = {
+        line.split("|")[1].strip()
+        for line in section.splitlines()
+        if line.startswith("| ") and line.split("|")[1].strip().isdigit()
+    }
+    helped = {
+        line.split()[0]
+        for line in dms_tasks("--help", emulator=None)
+        .stdout.split("exit status:")[1]
+        .split("\n\n")[0]
+        .splitlines()[1:]
+    }
     assert documented == helped == {"0", "1", "2", "3", "4", "130"}
 
 
@@ -111,8 +145,12 @@ def test_show_prints_a_table_for_people(emulator: Emulator) -> None:
 
 def test_show_json_has_the_resource_outputs(emulator: Emulator) -> None:
     """`--output json` is one JSON document with the same fields as BackgroundTask's outputs."""
-    task_id = emulator.add_task(INSTANCE, name="modifyAutoTopic", params={"auto": "true"},
-                                timeline=_timeline(("EXECUTING", 0), ("SUCCESS", 2)))
+    task_id = emulator.add_task(
+        INSTANCE,
+        name="modifyAutoTopic",
+        params={"auto": "true"},
+        timeline=_timeline(("EXECUTING", 0), ("SUCCESS", 2)),
+    )
     done = dms_tasks("show", INSTANCE, task_id, "--output", "json", emulator=emulator)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
@@ -126,8 +164,12 @@ def test_list_filters_by_name_status_and_time(emulator: Emulator) -> None:
     """`list` reads every page and keeps the tasks matching --name, --status and --since."""
     now = emulator.now()
     old = emulator.add_task(INSTANCE, name="bindInstancePublicIp", created_at=now - timedelta(hours=3))
-    failed = emulator.add_task(INSTANCE, name="bindInstancePublicIp", timeline=_timeline(("FAILED", 0)),
-                               created_at=now - timedelta(minutes=10))
+    failed = emulator.add_task(
+        INSTANCE,
+        name="bindInstancePublicIp",
+        timeline=_timeline(("FAILED", 0)),
+        created_at=now - timedelta(minutes=10),
+    )
     ok = emulator.add_task(INSTANCE, name="bindInstancePublicIp", created_at=now - timedelta(minutes=5))
     emulator.add_task(INSTANCE, name="modifyAutoTopic", created_at=now - timedelta(minutes=1))
     for i in range(120):  # more than one page of 100
@@ -136,18 +178,38 @@ def test_list_filters_by_name_status_and_time(emulator: Emulator) -> None:
     everything = json.loads(dms_tasks("list", INSTANCE, "-o", "json", emulator=emulator).stdout)
     assert len(everything["tasks"]) == 124 and everything["instance_id"] == INSTANCE
 
-    done = dms_tasks("list", INSTANCE, "--name", "bindInstancePublicIp", "--since", "1h", "-o", "json", emulator=emulator)
+    done = dms_tasks(
+        "list", INSTANCE, "--name", "bindInstancePublicIp", "--since", "1h", "-o", "json", emulator=emulator
+    )
     assert done.returncode == 0, done.stderr
     assert [t["task_id"] for t in json.loads(done.stdout)["tasks"]] == [ok, failed]  # newest first, not `old`
 
-    done = dms_tasks("list", INSTANCE, "--name", "bindInstancePublicIp", "--status", "success,cancelled",
-                     "-o", "json", emulator=emulator)
+    done = dms_tasks(
+        "list",
+        INSTANCE,
+        "--name",
+        "bindInstancePublicIp",
+        "--status",
+        "success,cancelled",
+        "-o",
+        "json",
+        emulator=emulator,
+    )
     assert [t["task_id"] for t in json.loads(done.stdout)["tasks"]] == [ok, old]
 
     table = dms_tasks("list", INSTANCE, "--status", "FAILED", emulator=emulator)
     assert table.returncode == 0
-    assert table.stdout.splitlines()[0].split() == ["TASK", "ID", "NAME", "STATUS", "CREATED", "AT", "UPDATED", "AT",
-                                                    "DURATION"]
+    assert table.stdout.splitlines()[0].split() == [
+        "TASK",
+        "ID",
+        "NAME",
+        "STATUS",
+        "CREATED",
+        "AT",
+        "UPDATED",
+        "AT",
+        "DURATION",
+    ]
     assert [line.split()[0] for line in table.stdout.splitlines()[1:]] == [failed]
 
 
@@ -167,9 +229,21 @@ def test_server_text_cannot_write_escape_sequences(emulator: Emulator) -> None:
 
 def test_wait_success_exits_0_with_plain_progress_lines(emulator: Emulator) -> None:
     """Not on a terminal: one plain line per status change, no control characters, exit 0."""
-    task_id = emulator.add_task(INSTANCE, timeline=_timeline(("CREATED", 0), ("EXECUTING", 1.0), ("SUCCESS", 2.5)))
-    done = dms_tasks("wait", INSTANCE, task_id, "--poll-interval", "0.2s", "--max-poll-interval", "0.2s",
-                     "-o", "json", emulator=emulator)
+    task_id = emulator.add_task(
+        INSTANCE, timeline=_timeline(("CREATED", 0), ("EXECUTING", 1.0), ("SUCCESS", 2.5))
+    )
+    done = dms_tasks(
+        "wait",
+        INSTANCE,
+        task_id,
+        "--poll-interval",
+        "0.2s",
+        "--max-poll-interval",
+        "0.2s",
+        "-o",
+        "json",
+        emulator=emulator,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["status"] == "SUCCESS"
     assert not any(ord(c) < 32 and c != "\n" for c in done.stderr)
@@ -185,7 +259,9 @@ def test_wait_success_exits_0_with_plain_progress_lines(emulator: Emulator) -> N
 @pytest.mark.parametrize("final", ["FAILED", "CANCELLED", "DELETED"])
 def test_wait_exits_1_when_the_task_fails(emulator: Emulator, final: str) -> None:
     """FAILED, CANCELLED and DELETED end the wait with exit 1 and say so on stderr."""
-    task_id = emulator.add_task(INSTANCE, name="modifyAutoTopic", timeline=_timeline(("EXECUTING", 0), (final, 0.6)))
+    task_id = emulator.add_task(
+        INSTANCE, name="modifyAutoTopic", timeline=_timeline(("EXECUTING", 0), (final, 0.6))
+    )
     done = dms_tasks("wait", INSTANCE, task_id, "--poll-interval", "0.2s", "-o", "json", emulator=emulator)
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["status"] == final  # the final task, for the script to read
@@ -197,8 +273,18 @@ def test_wait_exits_1_when_the_task_fails(emulator: Emulator, final: str) -> Non
 def test_wait_exits_3_on_timeout_with_heartbeats(emulator: Emulator) -> None:
     """The deadline passes first: exit 3 naming the last status; heartbeats while nothing changes."""
     task_id = emulator.add_task(INSTANCE, timeline=RUNS)
-    done = dms_tasks("wait", INSTANCE, task_id, "--timeout", "2s", "--poll-interval", "0.5s", "--heartbeat", "0.5s",
-                     emulator=emulator)
+    done = dms_tasks(
+        "wait",
+        INSTANCE,
+        task_id,
+        "--timeout",
+        "2s",
+        "--poll-interval",
+        "0.5s",
+        "--heartbeat",
+        "0.5s",
+        emulator=emulator,
+    )
     assert done.returncode == 3, done.stderr
     progress, error = done.stderr.splitlines()[:-1], done.stderr.splitlines()[-1]
     assert "timed out" in error and "last status EXECUTING" in error and task_id in error
@@ -229,20 +315,43 @@ def test_wait_by_name_takes_the_task_of_this_change(emulator: Emulator) -> None:
     """--name with --since and --params-match skips an older same-name task and a newer one with other
     params, and keeps looking until the right task appears."""
     now = emulator.now()
-    emulator.add_task(INSTANCE, name="bindInstancePublicIp", params={"public_ip_id": "eip-1"},
-                      created_at=now - timedelta(hours=1))
+    emulator.add_task(
+        INSTANCE,
+        name="bindInstancePublicIp",
+        params={"public_ip_id": "eip-1"},
+        created_at=now - timedelta(hours=1),
+    )
     emulator.add_task(INSTANCE, name="bindInstancePublicIp", params={"public_ip_id": "eip-2"})
     since = (now - timedelta(seconds=30)).isoformat()
     with subprocess.Popen(
-        [str(DMS_TASKS), "wait", INSTANCE, "--name", "bindInstancePublicIp", "--since", since,
-         "--params-match", '{"public_ip_id": "eip-1", "nested": {"on": true}}', "--poll-interval", "0.3s",
-         "--timeout", "30s", "-o", "json"],
-        env=_env(emulator), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            str(DMS_TASKS),
+            "wait",
+            INSTANCE,
+            "--name",
+            "bindInstancePublicIp",
+            "--since",
+            since,
+            "--params-match",
+            '{"public_ip_id": "eip-1", "nested": {"on": true}}',
+            "--poll-interval",
+            "0.3s",
+            "--timeout",
+            "30s",
+            "-o",
+            "json",
+        ],
+        env=_env(emulator),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as proc:
         time.sleep(1.0)
         assert proc.poll() is None  # still looking
         wanted = emulator.add_task(
-            INSTANCE, name="bindInstancePublicIp", params={"public_ip_id": "eip-1", "nested": {"on": True, "x": 1}},
+            INSTANCE,
+            name="bindInstancePublicIp",
+            params={"public_ip_id": "eip-1", "nested": {"on": True, "x": 1}},
             timeline=_timeline(("EXECUTING", 0), ("SUCCESS", 0.5)),
         )
         out, err = proc.communicate(timeout=30)
@@ -254,8 +363,19 @@ def test_wait_by_name_takes_the_task_of_this_change(emulator: Emulator) -> None:
 def test_wait_by_name_exits_3_when_no_task_appears(emulator: Emulator) -> None:
     """No matching task before the deadline is a timeout (exit 3) that says what was looked for."""
     emulator.add_task(INSTANCE, name="bindInstancePublicIp", params={"public_ip_id": "eip-2"})
-    done = dms_tasks("wait", INSTANCE, "--name", "bindInstancePublicIp", "--params-match", '{"public_ip_id": "eip-1"}',
-                     "--timeout", "1s", "--poll-interval", "0.3s", emulator=emulator)
+    done = dms_tasks(
+        "wait",
+        INSTANCE,
+        "--name",
+        "bindInstancePublicIp",
+        "--params-match",
+        '{"public_ip_id": "eip-1"}',
+        "--timeout",
+        "1s",
+        "--poll-interval",
+        "0.3s",
+        emulator=emulator,
+    )
     assert done.returncode == 3, done.stderr
     assert "no task named 'bindInstancePublicIp' with params containing" in done.stderr.splitlines()[-1]
 
@@ -271,7 +391,10 @@ def test_wait_by_name_exits_3_when_no_task_appears(emulator: Emulator) -> None:
         (["show", "inst-1", "t 1"], "TASK_ID"),
         (["wait", "inst-1", "t1", "--timeout", "soon"], "--timeout"),
         (["wait", "inst-1", "t1", "--poll-interval=-5s"], "--poll-interval"),
-        (["wait", "inst-1", "t1", "--poll-interval", "10s", "--max-poll-interval", "1s"], "--max-poll-interval"),
+        (
+            ["wait", "inst-1", "t1", "--poll-interval", "10s", "--max-poll-interval", "1s"],
+            "--max-poll-interval",
+        ),
         (["wait", "inst-1", "--name", "x", "--params-match", "{not json"], "--params-match"),
         (["wait", "inst-1", "--name", "x", "--params-match", "[1, 2]"], "--params-match"),
         (["wait", "inst-1", "--name", "x", "--since", "yesterday"], "--since"),
@@ -282,7 +405,9 @@ def test_wait_by_name_exits_3_when_no_task_appears(emulator: Emulator) -> None:
         (["show", "inst-1", "t1", "--endpoint", "ftp://example.com"], "--endpoint"),
     ],
 )
-def test_bad_input_exits_2_naming_it_before_any_request(emulator: Emulator, argv: list[str], named: str) -> None:
+def test_bad_input_exits_2_naming_it_before_any_request(
+    emulator: Emulator, argv: list[str], named: str
+) -> None:
     """Bad input: exit 2, one line naming the argument, and not a single request sent."""
     done = dms_tasks(*argv, emulator=emulator)
     assert done.returncode == 2, done.stderr
@@ -301,8 +426,10 @@ def test_missing_settings_exit_2_naming_the_variables(emulator: Emulator) -> Non
     """Without settings: one line naming what to set, exit 2, nothing sent."""
     done = dms_tasks("show", INSTANCE, "t1", emulator=None)
     assert done.returncode == 2
-    assert done.stderr == ("dms-tasks: missing settings: set HW_REGION_NAME or HW_DMS_ENDPOINT (or --region/--endpoint), "
-                           "HW_PROJECT_ID (or --project-id), HW_ACCESS_KEY and HW_SECRET_KEY\n")
+    assert done.stderr == (
+        "dms-tasks: missing settings: set HW_REGION_NAME or HW_DMS_ENDPOINT (or --region/--endpoint), "
+        "HW_PROJECT_ID (or --project-id), HW_ACCESS_KEY and HW_SECRET_KEY\n"
+    )
     done = dms_tasks("show", INSTANCE, "t1", emulator=emulator, HW_SECRET_KEY="")
     assert (done.returncode, done.stderr) == (2, "dms-tasks: missing settings: set HW_SECRET_KEY\n")
     assert emulator.request_counts()["total"] == 0
@@ -311,8 +438,18 @@ def test_missing_settings_exit_2_naming_the_variables(emulator: Emulator) -> Non
 def test_settings_flags_come_before_the_environment(emulator: Emulator) -> None:
     """--project-id and --endpoint win over HW_PROJECT_ID and HW_DMS_ENDPOINT, as in the library."""
     task_id = emulator.add_task(INSTANCE)
-    done = dms_tasks("--project-id", TEST_PROJECT, "show", INSTANCE, task_id, "--endpoint", emulator.url,
-                     emulator=emulator, HW_PROJECT_ID="other-project", HW_DMS_ENDPOINT="http://127.0.0.1:1")
+    done = dms_tasks(
+        "--project-id",
+        TEST_PROJECT,
+        "show",
+        INSTANCE,
+        task_id,
+        "--endpoint",
+        emulator.url,
+        emulator=emulator,
+        HW_PROJECT_ID="other-project",
+        HW_DMS_ENDPOINT="http://127.0.0.1:1",
+    )
     assert done.returncode == 0, done.stderr
     done = dms_tasks("show", INSTANCE, task_id, "--project-id", "other-project", emulator=emulator)
     assert done.returncode == 4 and "HTTP 403" in done.stderr
@@ -322,15 +459,25 @@ def test_credentials_only_from_the_environment(emulator: Emulator) -> None:
     """No flag takes a credential: offered nowhere, refused without echoing the value."""
     for command in ([], ["show"], ["list"], ["wait"], ["wait-idle"]):
         text = dms_tasks(*command, "--help", emulator=None).stdout.lower()
-        assert "--ak" not in text and "--sk" not in text and "--secret" not in text and "--access-key" not in text
+        assert (
+            "--ak" not in text
+            and "--sk" not in text
+            and "--secret" not in text
+            and "--access-key" not in text
+        )
     for flag in ("--sk", "--ak", "--secret-key", "--access-key", "--security-token"):
-        for argv in (["show", INSTANCE, "t1", flag, "s3cr3t-value"], [f"{flag}=s3cr3t-value", "show", INSTANCE, "t1"]):
+        for argv in (
+            ["show", INSTANCE, "t1", flag, "s3cr3t-value"],
+            [f"{flag}=s3cr3t-value", "show", INSTANCE, "t1"],
+        ):
             done = dms_tasks(*argv, emulator=emulator)
             assert done.returncode == 2 and flag in done.stderr and "environment" in done.stderr
             assert "s3cr3t-value" not in done.stderr + done.stdout
     assert emulator.request_counts()["total"] == 0
     task_id = emulator.add_task(INSTANCE)
-    assert dms_tasks("show", INSTANCE, task_id, emulator=emulator).returncode == 0  # the environment's keys work
+    assert (
+        dms_tasks("show", INSTANCE, task_id, emulator=emulator).returncode == 0
+    )  # the environment's keys work
 
 
 def test_wrong_secret_exits_4_with_code_and_request_id_never_the_secret(emulator: Emulator) -> None:
@@ -355,7 +502,9 @@ def test_unknown_task_exits_4_with_the_api_error(emulator: Emulator) -> None:
 
 def test_unreachable_endpoint_exits_4(emulator: Emulator) -> None:
     """Nothing listening: a transport error, exit 4."""
-    done = dms_tasks("show", INSTANCE, "t1", "--endpoint", "http://127.0.0.1:9", emulator=emulator, HW_MAX_RETRIES="0")
+    done = dms_tasks(
+        "show", INSTANCE, "t1", "--endpoint", "http://127.0.0.1:9", emulator=emulator, HW_MAX_RETRIES="0"
+    )
     assert done.returncode == 4 and "connection failed" in done.stderr
 
 
@@ -366,8 +515,14 @@ def _run_in_pty(argv: list[str], env: dict[str, str], timeout: float = 60) -> tu
     """Run with stdout and stderr on a pseudo-terminal; return the exit status and everything written."""
     master, slave = os.openpty()
     try:
-        proc = subprocess.Popen(argv, env={**env, "TERM": "xterm"}, stdin=subprocess.DEVNULL, stdout=slave,
-                                stderr=slave, close_fds=True)
+        proc = subprocess.Popen(
+            argv,
+            env={**env, "TERM": "xterm"},
+            stdin=subprocess.DEVNULL,
+            stdout=slave,
+            stderr=slave,
+            close_fds=True,
+        )
     finally:
         os.close(slave)
     data = b""
@@ -395,12 +550,16 @@ def _run_in_pty(argv: list[str], env: dict[str, str], timeout: float = 60) -> tu
 def test_terminal_gets_one_line_redrawn_in_place(emulator: Emulator) -> None:
     """On a terminal the progress line is redrawn with \\r (elapsed time ticking), then the table."""
     task_id = emulator.add_task(INSTANCE, timeline=_timeline(("EXECUTING", 0), ("SUCCESS", 4)))
-    code, data = _run_in_pty([str(DMS_TASKS), "wait", INSTANCE, task_id, "--poll-interval", "0.5s"], _env(emulator))
+    code, data = _run_in_pty(
+        [str(DMS_TASKS), "wait", INSTANCE, task_id, "--poll-interval", "0.5s"], _env(emulator)
+    )
     assert code == 0, data
     text = data.decode().replace("\r\n", "\n")  # the terminal's own newline translation
     live, _, table = text.partition("\n")
     draws = live.split("\r")[1:]
-    assert len(draws) >= 3 and all(d.startswith(f"task {task_id[:8]}: ") and d.endswith("\x1b[K") for d in draws)
+    assert len(draws) >= 3 and all(
+        d.startswith(f"task {task_id[:8]}: ") and d.endswith("\x1b[K") for d in draws
+    )
     assert "EXECUTING" in draws[0] and "SUCCESS" in draws[-1]
     assert "[1s]" in live and "[2s]" in live  # the elapsed time moves between polls
     assert "status      SUCCESS" in table  # the table follows the finished line
@@ -416,8 +575,13 @@ def _wait_for_first_line(proc: subprocess.Popen[str], timeout: float = 30) -> st
 def test_ctrl_c_during_a_wait_exits_130_promptly(emulator: Emulator) -> None:
     """SIGINT while the wait sleeps between polls: exit 130 within a second or so, saying where it was."""
     task_id = emulator.add_task(INSTANCE, timeline=RUNS)
-    with subprocess.Popen([str(DMS_TASKS), "wait", INSTANCE, task_id, "--poll-interval", "20s"], env=_env(emulator),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [str(DMS_TASKS), "wait", INSTANCE, task_id, "--poll-interval", "20s"],
+        env=_env(emulator),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
         assert "EXECUTING" in _wait_for_first_line(proc)
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
@@ -434,8 +598,13 @@ def test_ctrl_c_while_a_request_hangs_exits_130_promptly(emulator: Emulator) -> 
     """SIGINT while a response is stalled: the command still stops within about a second."""
     task_id = emulator.add_task(INSTANCE, timeline=RUNS)
     emulator.add_fault("delay", delay=10, operation="show")
-    with subprocess.Popen([str(DMS_TASKS), "wait", INSTANCE, task_id], env=_env(emulator),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [str(DMS_TASKS), "wait", INSTANCE, task_id],
+        env=_env(emulator),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
         deadline = time.monotonic() + 20
         while emulator.request_counts()["total"] == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -456,10 +625,23 @@ def test_wait_idle_waits_for_running_tasks_and_lists_them(emulator: Emulator) ->
     """wait-idle returns once nothing runs; a task that failed meanwhile is listed, not fatal."""
     now = emulator.now()
     emulator.add_task(INSTANCE, name="changeRetentionPolicy", created_at=now - timedelta(hours=1))
-    resize = emulator.add_task(INSTANCE, name="resize", timeline=_timeline(("EXECUTING", 0), ("SUCCESS", 1.0)))
-    topic = emulator.add_task(INSTANCE, name="modifyAutoTopic", timeline=_timeline(("CREATED", 0), ("FAILED", 1.5)))
-    done = dms_tasks("wait-idle", INSTANCE, "--poll-interval", "0.3s", "--max-poll-interval", "0.3s", "-o", "json",
-                     emulator=emulator)
+    resize = emulator.add_task(
+        INSTANCE, name="resize", timeline=_timeline(("EXECUTING", 0), ("SUCCESS", 1.0))
+    )
+    topic = emulator.add_task(
+        INSTANCE, name="modifyAutoTopic", timeline=_timeline(("CREATED", 0), ("FAILED", 1.5))
+    )
+    done = dms_tasks(
+        "wait-idle",
+        INSTANCE,
+        "--poll-interval",
+        "0.3s",
+        "--max-poll-interval",
+        "0.3s",
+        "-o",
+        "json",
+        emulator=emulator,
+    )
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["instance_id"] == INSTANCE and doc["idle_at"].endswith("Z")

@@ -11,7 +11,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -19,7 +19,6 @@ import pytest
 
 from pulumi_dms_tasks import __version__
 from pulumi_dms_tasks._client import USER_AGENT, DmsClient
-from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._errors import (
     ApiError,
     AuthenticationError,
@@ -34,6 +33,7 @@ from pulumi_dms_tasks._errors import (
 )
 from pulumi_dms_tasks._models import TaskStatus
 from pulumi_dms_tasks._waiting import WaitProgress
+from pulumi_dms_tasks.emulator import Emulator
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-client-1"
@@ -83,12 +83,17 @@ def assert_api_error(
 
 def test_show_task_returns_the_seeded_task_with_parsed_fields(emulator: Emulator, client: DmsClient) -> None:
     """show_task returns the task with its name, status, params dict, user and timestamps."""
-    created = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=timezone.utc)
+    created = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
     task_id = emulator.add_task(
         INSTANCE, name="modifyAutoTopic", params={"enable": True}, user_name="alice", created_at=created
     )
     task = client.show_task(INSTANCE, task_id)
-    assert (task.id, task.instance_id, task.name, task.user_name) == (task_id, INSTANCE, "modifyAutoTopic", "alice")
+    assert (task.id, task.instance_id, task.name, task.user_name) == (
+        task_id,
+        INSTANCE,
+        "modifyAutoTopic",
+        "alice",
+    )
     assert task.status == TaskStatus.SUCCESS and task.succeeded and task.is_terminal
     assert task.params == {"enable": True} and task.params_json == '{"enable":true}'
     assert task.created_at == created and task.created_at_text == "2024-05-06T07:08:09.123Z"
@@ -99,8 +104,11 @@ def test_list_tasks_reads_every_page_newest_first_without_duplicates(
     emulator: Emulator, client: DmsClient
 ) -> None:
     """230 tasks come back in 3 pages of at most 100, all of them, once each, newest first."""
-    base = datetime.now(timezone.utc) - timedelta(days=1)
-    seeded = [emulator.add_task(INSTANCE, params={"n": i}, created_at=base + timedelta(seconds=i)) for i in range(230)]
+    base = datetime.now(UTC) - timedelta(days=1)
+    seeded = [
+        emulator.add_task(INSTANCE, params={"n": i}, created_at=base + timedelta(seconds=i))
+        for i in range(230)
+    ]
     tasks = client.list_tasks(INSTANCE)
     ids = [t.id for t in tasks]
     assert len(ids) == 230 and len(set(ids)) == 230
@@ -126,9 +134,11 @@ def test_iter_tasks_fetches_pages_lazily(emulator: Emulator, client: DmsClient) 
 
 def test_list_tasks_filters_on_a_time_window(emulator: Emulator, client: DmsClient) -> None:
     """begin_time/end_time (datetimes, ISO or YYYYMMDDHHmmss strings) select tasks by creation time."""
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     ages = {days: emulator.add_task(INSTANCE, created_at=now - timedelta(days=days)) for days in (3, 2, 1, 0)}
-    window = client.list_tasks(INSTANCE, begin_time=now - timedelta(days=2, hours=12), end_time=now - timedelta(hours=12))
+    window = client.list_tasks(
+        INSTANCE, begin_time=now - timedelta(days=2, hours=12), end_time=now - timedelta(hours=12)
+    )
     assert [t.id for t in window] == [ages[1], ages[2]]
     since = client.list_tasks(INSTANCE, begin_time=(now - timedelta(days=1)).isoformat())
     assert [t.id for t in since] == [ages[0], ages[1]]
@@ -140,43 +150,56 @@ def test_list_tasks_filters_on_a_time_window(emulator: Emulator, client: DmsClie
 
 def test_find_latest_task_picks_the_newest_task_with_that_name(emulator: Emulator, client: DmsClient) -> None:
     """find_latest_task returns the newest task of a name, honours since, and None when nothing matches."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     older = emulator.add_task(INSTANCE, name="bindInstancePublicIp", created_at=now - timedelta(hours=3))
     newer = emulator.add_task(INSTANCE, name="bindInstancePublicIp", created_at=now - timedelta(hours=1))
     emulator.add_task(INSTANCE, name="modifyAutoTopic", created_at=now)
     found = client.find_latest_task(INSTANCE, "bindInstancePublicIp")
     assert found is not None and found.id == newer and found.instance_id == INSTANCE
-    assert client.find_latest_task(INSTANCE, "bindInstancePublicIp", since=now - timedelta(hours=4)).id == newer
-    assert client.find_latest_task(INSTANCE, "bindInstancePublicIp", since=now - timedelta(minutes=30)) is None
+    assert (
+        client.find_latest_task(INSTANCE, "bindInstancePublicIp", since=now - timedelta(hours=4)).id == newer
+    )
+    assert (
+        client.find_latest_task(INSTANCE, "bindInstancePublicIp", since=now - timedelta(minutes=30)) is None
+    )
     assert client.find_latest_task(INSTANCE, "unbindInstancePublicIp") is None
     assert older != newer
 
 
 def test_find_latest_task_since_is_exact_below_one_second(emulator: Emulator, client: DmsClient) -> None:
     """A task created a fraction of a second before since is not returned, though the API filters whole seconds."""
-    stamp = datetime(2024, 1, 2, 3, 4, 5, 200000, tzinfo=timezone.utc)
+    stamp = datetime(2024, 1, 2, 3, 4, 5, 200000, tzinfo=UTC)
     task_id = emulator.add_task(INSTANCE, name="changeRetentionPolicy", created_at=stamp)
     assert client.find_latest_task(INSTANCE, "changeRetentionPolicy", since=stamp).id == task_id
-    assert client.find_latest_task(INSTANCE, "changeRetentionPolicy", since=stamp + timedelta(milliseconds=500)) is None
+    assert (
+        client.find_latest_task(INSTANCE, "changeRetentionPolicy", since=stamp + timedelta(milliseconds=500))
+        is None
+    )
 
 
 def test_task_progress_of_a_task_not_started_yet(emulator: Emulator, client: DmsClient) -> None:
     """task_progress reports 0 %, the seconds left and every step as WAITING before the task starts."""
     task_id = emulator.add_task(
         INSTANCE,
-        timeline=[{"status": "EXECUTING", "after": 60, "step": "bind EIP"}, {"status": "SUCCESS", "after": 120}],
+        timeline=[
+            {"status": "EXECUTING", "after": 60, "step": "bind EIP"},
+            {"status": "SUCCESS", "after": 120},
+        ],
     )
     progress = client.task_progress(INSTANCE, task_id)
     assert progress is not None
     assert progress.progress_percentage == 0
     assert 115 <= (progress.remain_time or 0) <= 120
-    assert [(s.name, s.status) for s in progress.step_list] == [("bind EIP", "WAITING"), ("SUCCESS", "WAITING")]
+    assert [(s.name, s.status) for s in progress.step_list] == [
+        ("bind EIP", "WAITING"),
+        ("SUCCESS", "WAITING"),
+    ]
     assert progress.current_step is not None and progress.current_step.name == "bind EIP"
 
 
 def test_task_progress_of_a_running_task(emulator: Emulator, client: DmsClient) -> None:
     """task_progress of a running task shows its percentage, remaining time and the step in progress."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     task_id = emulator.add_task(
         INSTANCE,
         created_at=now - timedelta(seconds=50),
@@ -191,14 +214,18 @@ def test_task_progress_of_a_running_task(emulator: Emulator, client: DmsClient) 
     assert 49 <= (progress.progress_percentage or 0) <= 51
     assert 49 <= (progress.remain_time or 0) <= 51
     assert [(s.name, s.status) for s in progress.step_list] == [
-        ("prepare", "COMPLETED"), ("bind EIP", "IN_PROGRESS"), ("SUCCESS", "WAITING")
+        ("prepare", "COMPLETED"),
+        ("bind EIP", "IN_PROGRESS"),
+        ("SUCCESS", "WAITING"),
     ]
     assert progress.current_step is not None and progress.current_step.name == "bind EIP"
 
 
 def test_task_progress_of_a_finished_task_is_complete(emulator: Emulator, client: DmsClient) -> None:
     """A finished task reports 100 %, nothing left and every step COMPLETED."""
-    task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0}])
+    task_id = emulator.add_task(
+        INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0}]
+    )
     progress = client.task_progress(INSTANCE, task_id)
     assert progress is not None and (progress.progress_percentage, progress.remain_time) == (100, 0)
     assert {s.status for s in progress.step_list} == {"COMPLETED"} and progress.current_step is None
@@ -236,14 +263,19 @@ def test_wait_for_task_returns_the_task_on_success_and_reports_progress(
     events: list[WaitProgress] = []
     started = time.monotonic()
     with caplog.at_level(logging.INFO, logger="pulumi_dms_tasks"):
-        task = client.wait_for_task(INSTANCE, task_id, timeout=6, poll_interval=0.2, max_poll_interval=1,
-                                    on_progress=events.append)
+        task = client.wait_for_task(
+            INSTANCE, task_id, timeout=6, poll_interval=0.2, max_poll_interval=1, on_progress=events.append
+        )
     elapsed = time.monotonic() - started
     assert task.id == task_id and task.status == TaskStatus.SUCCESS and task.instance_id == INSTANCE
     assert 1.9 <= elapsed < 6
     assert [e.polls for e in events] == list(range(1, len(events) + 1))
     assert events[0].status == "EXECUTING" and events[0].previous_status is None and events[0].status_changed
-    assert events[-1].status == "SUCCESS" and events[-1].previous_status == "EXECUTING" and events[-1].next_poll_in is None
+    assert (
+        events[-1].status == "SUCCESS"
+        and events[-1].previous_status == "EXECUTING"
+        and events[-1].next_poll_in is None
+    )
     assert all(e.next_poll_in is not None and 0 < e.next_poll_in <= 1 for e in events[:-1])
     assert all(e.instance_id == INSTANCE and e.task_id == task_id for e in events)
     running = [e for e in events if e.status == "EXECUTING"]
@@ -298,13 +330,15 @@ def test_wait_for_task_times_out_with_the_last_status(emulator: Emulator, client
 
 class _CaptureHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_CaptureServer"
+    server: _CaptureServer
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self.server.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
         task_id = self.path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         if task_id == "tasks":  # a list call: the same one-task page, claiming a million tasks
-            body = json.dumps({"task_count": "1000000", "tasks": [{"id": "t-1", "status": "SUCCESS"}]}).encode()
+            body = json.dumps(
+                {"task_count": "1000000", "tasks": [{"id": "t-1", "status": "SUCCESS"}]}
+            ).encode()
         else:
             body = json.dumps({"task_count": "1", "tasks": [{"id": task_id, "status": "SUCCESS"}]}).encode()
         self.send_response(200)
@@ -340,12 +374,14 @@ def test_user_agent_and_project_header_reach_the_server_signed(
     emulator: Emulator, client: DmsClient, capture_server: _CaptureServer
 ) -> None:
     """Requests carry User-Agent pulumi-dms-tasks/<version> and X-Project-Id, both covered by the signature."""
-    assert USER_AGENT == f"pulumi-dms-tasks/{__version__}"
+    assert f"pulumi-dms-tasks/{__version__}" == USER_AGENT
     endpoint = f"http://127.0.0.1:{capture_server.server_address[1]}"
-    with DmsClient(endpoint=endpoint, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0) as c:
+    with DmsClient(
+        endpoint=endpoint, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0
+    ) as c:
         assert c.show_task("inst-ua", "t-1").status == "SUCCESS"
     server = capture_server
-    (path, headers), = server.seen
+    ((path, headers),) = server.seen
     assert path == f"/v2/{TEST_PROJECT}/instances/inst-ua/tasks/t-1"
     assert headers["user-agent"] == f"pulumi-dms-tasks/{__version__}"
     assert headers["x-project-id"] == TEST_PROJECT
@@ -360,7 +396,9 @@ def test_user_agent_and_project_header_reach_the_server_signed(
 def test_a_server_repeating_the_same_page_does_not_make_listing_loop(capture_server: _CaptureServer) -> None:
     """list_tasks stops when a page brings nothing new, even if task_count claims a million tasks."""
     endpoint = f"http://127.0.0.1:{capture_server.server_address[1]}"
-    with DmsClient(endpoint=endpoint, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0) as c:
+    with DmsClient(
+        endpoint=endpoint, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0
+    ) as c:
         tasks = c.list_tasks("inst-loop")
     assert [t.id for t in tasks] == ["t-1"]
     assert len(capture_server.seen) == 2
@@ -374,31 +412,55 @@ def test_wrong_secret_key_is_an_authentication_error(emulator: Emulator) -> None
     task_id = emulator.add_task(INSTANCE)
     with client_for(emulator, sk=WRONG_SK, max_retries=3) as c, pytest.raises(AuthenticationError) as info:
         c.show_task(INSTANCE, task_id)
-    assert_api_error(info.value, operation="show_task", status=401, code="APIGW.0301",
-                     msg="verify aksk signature fail", ids=(INSTANCE, task_id))
+    assert_api_error(
+        info.value,
+        operation="show_task",
+        status=401,
+        code="APIGW.0301",
+        msg="verify aksk signature fail",
+        ids=(INSTANCE, task_id),
+    )
     assert emulator.request_counts()["rejected"] == 1 and emulator.request_counts()["total"] == 1
 
 
 def test_skewed_clock_is_an_authentication_error(emulator: Emulator) -> None:
     """A clock 20 minutes slow gives AuthenticationError 401 APIGW.0303 (signature expired)."""
     task_id = emulator.add_task(INSTANCE)
-    slow = lambda: datetime.now(timezone.utc) - timedelta(minutes=20)  # noqa: E731
+    slow = lambda: datetime.now(UTC) - timedelta(minutes=20)  # noqa: E731
     with client_for(emulator, clock=slow) as c, pytest.raises(AuthenticationError) as info:
         c.show_task(INSTANCE, task_id)
-    assert_api_error(info.value, operation="show_task", status=401, code="APIGW.0303",
-                     msg="signature expired", ids=(INSTANCE, task_id))
+    assert_api_error(
+        info.value,
+        operation="show_task",
+        status=401,
+        code="APIGW.0303",
+        msg="signature expired",
+        ids=(INSTANCE, task_id),
+    )
 
 
 def test_unknown_instance_is_not_found(emulator: Emulator, client: DmsClient) -> None:
     """An unknown instance gives NotFoundError 404 DMS.00404022 for show and list."""
     with pytest.raises(NotFoundError) as info:
         client.show_task("inst-missing", UNKNOWN_TASK)
-    assert_api_error(info.value, operation="show_task", status=404, code="DMS.00404022",
-                     msg="The instance does not exist", ids=("inst-missing", UNKNOWN_TASK))
+    assert_api_error(
+        info.value,
+        operation="show_task",
+        status=404,
+        code="DMS.00404022",
+        msg="The instance does not exist",
+        ids=("inst-missing", UNKNOWN_TASK),
+    )
     with pytest.raises(NotFoundError) as info:
         client.list_tasks("inst-missing")
-    assert_api_error(info.value, operation="list_tasks", status=404, code="DMS.00404022",
-                     msg="The instance does not exist", ids=("inst-missing",))
+    assert_api_error(
+        info.value,
+        operation="list_tasks",
+        status=404,
+        code="DMS.00404022",
+        msg="The instance does not exist",
+        ids=("inst-missing",),
+    )
 
 
 def test_unknown_task_is_not_found(emulator: Emulator, client: DmsClient) -> None:
@@ -406,8 +468,14 @@ def test_unknown_task_is_not_found(emulator: Emulator, client: DmsClient) -> Non
     emulator.add_instance(INSTANCE)
     with pytest.raises(NotFoundError) as info:
         client.show_task(INSTANCE, UNKNOWN_TASK)
-    assert_api_error(info.value, operation="show_task", status=404, code="DMS.00404023",
-                     msg="The task does not exist", ids=(INSTANCE, UNKNOWN_TASK))
+    assert_api_error(
+        info.value,
+        operation="show_task",
+        status=404,
+        code="DMS.00404023",
+        msg="The task does not exist",
+        ids=(INSTANCE, UNKNOWN_TASK),
+    )
 
 
 def test_malformed_task_id_is_a_plain_api_error(emulator: Emulator, client: DmsClient) -> None:
@@ -416,8 +484,14 @@ def test_malformed_task_id_is_a_plain_api_error(emulator: Emulator, client: DmsC
     with pytest.raises(ApiError) as info:
         client.show_task(INSTANCE, "not-hex")
     assert type(info.value) is ApiError
-    assert_api_error(info.value, operation="show_task", status=400, code="DMS.00400070",
-                     msg="Invalid task ID", ids=(INSTANCE, "not-hex"))
+    assert_api_error(
+        info.value,
+        operation="show_task",
+        status=400,
+        code="DMS.00400070",
+        msg="Invalid task ID",
+        ids=(INSTANCE, "not-hex"),
+    )
 
 
 @pytest.mark.fault_cases(1)
@@ -427,8 +501,14 @@ def test_throttling_is_a_throttled_error(emulator: Emulator, client: DmsClient) 
     emulator.add_fault("status", status=429, retry_after=7)
     with pytest.raises(ThrottledError) as info:
         client.show_task(INSTANCE, task_id)
-    assert_api_error(info.value, operation="show_task", status=429, code="APIGW.0308",
-                     msg="throttling threshold", ids=(INSTANCE, task_id))
+    assert_api_error(
+        info.value,
+        operation="show_task",
+        status=429,
+        code="APIGW.0308",
+        msg="throttling threshold",
+        ids=(INSTANCE, task_id),
+    )
     assert info.value.retry_after == 7.0
 
 
@@ -439,8 +519,14 @@ def test_internal_error_is_a_server_error(emulator: Emulator, client: DmsClient)
     emulator.add_fault("status", status=500)
     with pytest.raises(ServerError) as info:
         client.task_progress(INSTANCE, task_id)
-    assert_api_error(info.value, operation="task_progress", status=500, code="DMS.00500000",
-                     msg="Internal error", ids=(INSTANCE, task_id))
+    assert_api_error(
+        info.value,
+        operation="task_progress",
+        status=500,
+        code="DMS.00500000",
+        msg="Internal error",
+        ids=(INSTANCE, task_id),
+    )
 
 
 @pytest.mark.fault_cases(1)
@@ -467,7 +553,9 @@ def test_dropped_connection_is_a_transport_error(emulator: Emulator, client: Dms
         client.show_task(INSTANCE, task_id)
     exc = info.value
     assert exc.operation == "show_task" and exc.reason.startswith("connection failed")
-    assert str(exc).startswith("show_task failed: connection failed") and "Remote end closed connection" in str(exc)
+    assert str(exc).startswith(
+        "show_task failed: connection failed"
+    ) and "Remote end closed connection" in str(exc)
     assert INSTANCE in str(exc) and task_id in str(exc)
     assert emulator.request_counts()["total"] == 1
 
@@ -477,8 +565,17 @@ def test_connection_refused_is_a_transport_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with DmsClient(endpoint=f"http://127.0.0.1:{port}", project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK,
-                   env={}, max_retries=0) as c, pytest.raises(TransportError) as info:
+    with (
+        DmsClient(
+            endpoint=f"http://127.0.0.1:{port}",
+            project_id=TEST_PROJECT,
+            ak=TEST_AK,
+            sk=TEST_SK,
+            env={},
+            max_retries=0,
+        ) as c,
+        pytest.raises(TransportError) as info,
+    ):
         c.list_tasks("inst-x")
     text = str(info.value)
     assert text.startswith("list_tasks failed: connection failed") and "refused" in text.lower()
@@ -487,8 +584,17 @@ def test_connection_refused_is_a_transport_error() -> None:
 
 def test_every_error_class_is_a_dms_error() -> None:
     """Catching DmsError catches every error the client raises."""
-    for cls in (ApiError, AuthenticationError, NotFoundError, ThrottledError, ServerError,
-                InvalidResponseError, TransportError, TaskFailedError, TaskTimeoutError):
+    for cls in (
+        ApiError,
+        AuthenticationError,
+        NotFoundError,
+        ThrottledError,
+        ServerError,
+        InvalidResponseError,
+        TransportError,
+        TaskFailedError,
+        TaskTimeoutError,
+    ):
         assert issubclass(cls, DmsError)
 
 
@@ -505,7 +611,7 @@ def test_secret_key_never_appears_in_errors_repr_or_logs(
     with caplog.at_level(logging.DEBUG):
         good = client_for(emulator)
         wrong = client_for(emulator, sk=WRONG_SK)
-        skewed = client_for(emulator, clock=lambda: datetime.now(timezone.utc) - timedelta(hours=1))
+        skewed = client_for(emulator, clock=lambda: datetime.now(UTC) - timedelta(hours=1))
         texts += [repr(good), repr(wrong), repr(good._settings)]
         emulator.add_fault("status", status=500)
         emulator.add_fault("malformed")
@@ -539,7 +645,9 @@ def test_client_repr_and_pickling_keep_the_secret(emulator: Emulator, client: Dm
         pickle.dumps(client)
 
 
-def test_proxy_environment_is_read_once_and_honoured(emulator: Emulator, clean_env: pytest.MonkeyPatch) -> None:
+def test_proxy_environment_is_read_once_and_honoured(
+    emulator: Emulator, clean_env: pytest.MonkeyPatch
+) -> None:
     """HTTP_PROXY/NO_PROXY at construction decide the route; later changes do not affect the client."""
     tid = emulator.add_task("inst-proxy")
     clean_env.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,12 +26,11 @@ from pulumi_dms_tasks.emulator import (
     DEMO_TASK_SUCCEEDS,
     Emulator,
 )
-
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 API_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-T0 = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 INSTANCE = "inst-1"
 
 
@@ -58,7 +57,9 @@ def signed_session(
     return session
 
 
-def tasks_url(emu: Emulator, instance: str = INSTANCE, task: str | None = None, *, project: str | None = None) -> str:
+def tasks_url(
+    emu: Emulator, instance: str = INSTANCE, task: str | None = None, *, project: str | None = None
+) -> str:
     base = f"{emu.url}/v2/{project or emu.project_id}/instances/{instance}/tasks"
     return base if task is None else f"{base}/{task}"
 
@@ -105,14 +106,20 @@ def test_show_returns_one_task_with_every_field_a_string(emulator: Emulator, api
     assert API_TIME.fullmatch(task["created_at"]) and API_TIME.fullmatch(task["updated_at"])
 
 
-@pytest.mark.parametrize(("params", "wire"), [("{\"raw\": true}", "{\"raw\": true}"), (None, ""), ("not json", "not json")])
-def test_params_strings_are_sent_verbatim(emulator: Emulator, api: requests.Session, params: Any, wire: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "wire"), [('{"raw": true}', '{"raw": true}'), (None, ""), ("not json", "not json")]
+)
+def test_params_strings_are_sent_verbatim(
+    emulator: Emulator, api: requests.Session, params: Any, wire: str
+) -> None:
     """A params string is passed through as given; no params is an empty string."""
     task_id = emulator.add_task(INSTANCE, params=params)
     assert api.get(tasks_url(emulator, task=task_id)).json()["tasks"][0]["params"] == wire
 
 
-def test_list_is_newest_first_and_counts_all_matches_as_a_string(emulator: Emulator, api: requests.Session) -> None:
+def test_list_is_newest_first_and_counts_all_matches_as_a_string(
+    emulator: Emulator, api: requests.Session
+) -> None:
     """List orders by created_at descending and task_count is the total, not the page size."""
     ids = [emulator.add_task(INSTANCE, created_at=T0 + timedelta(minutes=i)) for i in range(12)]
     body = api.get(tasks_url(emulator)).json()
@@ -120,7 +127,9 @@ def test_list_is_newest_first_and_counts_all_matches_as_a_string(emulator: Emula
     assert [t["id"] for t in body["tasks"]] == list(reversed(ids))[:10]
 
 
-def test_list_pages_with_start_and_limit_cover_every_task_once(emulator: Emulator, api: requests.Session) -> None:
+def test_list_pages_with_start_and_limit_cover_every_task_once(
+    emulator: Emulator, api: requests.Session
+) -> None:
     """Paging with start += len(tasks) visits all 25 tasks exactly once, newest first."""
     ids = [emulator.add_task(INSTANCE, created_at=T0 + timedelta(seconds=i)) for i in range(25)]
     seen: list[str] = []
@@ -170,9 +179,14 @@ def test_list_with_start_and_offset_that_disagree_is_400_naming_both(
 
 def test_list_time_window_is_inclusive_on_created_at(emulator: Emulator, api: requests.Session) -> None:
     """begin_time/end_time (UTC, YYYYMMDDHHmmss) keep tasks created within the bounds, inclusive."""
-    base = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
-    ids = {h: emulator.add_task(INSTANCE, created_at=base + timedelta(hours=h, milliseconds=500)) for h in range(5)}
-    body = api.get(tasks_url(emulator), params={"begin_time": "20240501130000", "end_time": "20240501150000"}).json()
+    base = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+    ids = {
+        h: emulator.add_task(INSTANCE, created_at=base + timedelta(hours=h, milliseconds=500))
+        for h in range(5)
+    }
+    body = api.get(
+        tasks_url(emulator), params={"begin_time": "20240501130000", "end_time": "20240501150000"}
+    ).json()
     assert body["task_count"] == "3"
     assert [t["id"] for t in body["tasks"]] == [ids[3], ids[2], ids[1]]
     only_begin = api.get(tasks_url(emulator), params={"begin_time": "20240501150000"}).json()
@@ -222,16 +236,24 @@ def test_delete_removes_the_record_with_an_empty_204(emulator: Emulator, api: re
 # -- timelines and progress -------------------------------------------------------------------
 
 
-def test_status_and_updated_at_follow_the_timeline(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
+def test_status_and_updated_at_follow_the_timeline(
+    clocked: tuple[Emulator, ManualClock, requests.Session],
+) -> None:
     """Before the first entry a task is CREATED; then each entry's status, with updated_at moving."""
     emu, clock, api = clocked
-    task_id = emu.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 1}, {"status": "SUCCESS", "after": 2.5}])
+    task_id = emu.add_task(
+        INSTANCE, timeline=[{"status": "EXECUTING", "after": 1}, {"status": "SUCCESS", "after": 2.5}]
+    )
 
     def show() -> dict[str, str]:
         return api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]
 
     first = show()
-    assert (first["status"], first["created_at"], first["updated_at"]) == ("CREATED", "2024-01-02T03:04:05.678Z", "2024-01-02T03:04:05.678Z")
+    assert (first["status"], first["created_at"], first["updated_at"]) == (
+        "CREATED",
+        "2024-01-02T03:04:05.678Z",
+        "2024-01-02T03:04:05.678Z",
+    )
     clock.advance(1)
     assert (show()["status"], show()["updated_at"]) == ("EXECUTING", "2024-01-02T03:04:06.678Z")
     clock.advance(1.4)
@@ -244,7 +266,9 @@ def test_status_and_updated_at_follow_the_timeline(clocked: tuple[Emulator, Manu
 def test_progress_tracks_the_timeline(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
     """Progress gives percentage and remaining seconds to the terminal entry and one step per entry."""
     emu, clock, api = clocked
-    task_id = emu.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 10}])
+    task_id = emu.add_task(
+        INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 10}]
+    )
     url = tasks_url(emu, task=task_id) + "/progress"
     start_ms = int(T0.timestamp() * 1000)
 
@@ -268,12 +292,18 @@ def test_progress_marks_a_failed_step(clocked: tuple[Emulator, ManualClock, requ
     emu, clock, api = clocked
     task_id = emu.add_task(
         INSTANCE,
-        timeline=[{"status": "EXECUTING", "after": 0, "step": "restart"}, {"status": "FAILED", "after": 4, "step": "done"}],
+        timeline=[
+            {"status": "EXECUTING", "after": 0, "step": "restart"},
+            {"status": "FAILED", "after": 4, "step": "done"},
+        ],
     )
     clock.advance(5)
     body = api.get(tasks_url(emu, task=task_id) + "/progress").json()
     assert body["progress_percentage"] == 100
-    assert [(s["name"], s["statue"]) for s in body["step_list"]] == [("restart", "COMPLETED"), ("done", "FAILED")]
+    assert [(s["name"], s["statue"]) for s in body["step_list"]] == [
+        ("restart", "COMPLETED"),
+        ("done", "FAILED"),
+    ]
 
 
 def test_progress_is_404_for_a_task_without_progress(emulator: Emulator, api: requests.Session) -> None:
@@ -288,7 +318,9 @@ def test_set_timeline_changes_a_task_future(clocked: tuple[Emulator, ManualClock
     emu, clock, api = clocked
     task_id = emu.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}])
     clock.advance(5)
-    emu.set_timeline(INSTANCE, task_id, [{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 3}])
+    emu.set_timeline(
+        INSTANCE, task_id, [{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 3}]
+    )
     assert api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]["status"] == "FAILED"
     response = requests.put(
         f"{emu.url}/_emulator/instances/{INSTANCE}/tasks/{task_id}/timeline",
@@ -301,16 +333,24 @@ def test_set_timeline_changes_a_task_future(clocked: tuple[Emulator, ManualClock
         emu.set_timeline(INSTANCE, "f" * 32, [])
 
 
-def test_first_read_timeline_waits_for_the_first_read(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
+def test_first_read_timeline_waits_for_the_first_read(
+    clocked: tuple[Emulator, ManualClock, requests.Session],
+) -> None:
     """timeline_start="first_read": the timeline runs from the first show, however late it comes."""
     emu, clock, api = clocked
-    task_id = emu.add_task(INSTANCE, timeline_start="first_read",
-                           timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 10}])
+    task_id = emu.add_task(
+        INSTANCE,
+        timeline_start="first_read",
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 10}],
+    )
     clock.advance(60)  # a slow set-up: a timeline counted from creation would be over by now
     assert emu.task(INSTANCE, task_id)["status"] == "EXECUTING"  # type: ignore[index]  # the handle does not start it
     first = api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]
     assert (first["status"], first["created_at"], first["updated_at"]) == (
-        "EXECUTING", "2024-01-02T03:04:05.678Z", "2024-01-02T03:05:05.678Z")
+        "EXECUTING",
+        "2024-01-02T03:04:05.678Z",
+        "2024-01-02T03:05:05.678Z",
+    )
     clock.advance(6)
     body = api.get(tasks_url(emu, task=task_id) + "/progress").json()
     assert (body["progress_percentage"], body["remain_time"]) == (60, 4)
@@ -325,22 +365,34 @@ def test_first_read_timeline_starts_on_a_list_or_progress_read(
 ) -> None:
     """A list page that holds the task, or its progress, counts as its first read too."""
     emu, clock, api = clocked
-    task_id = emu.add_task(INSTANCE, timeline_start="first_read",
-                           timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 5}])
+    task_id = emu.add_task(
+        INSTANCE,
+        timeline_start="first_read",
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 5}],
+    )
     clock.advance(30)
-    api.get(tasks_url(emu) if first_call == "list" else tasks_url(emu, task=task_id) + "/progress").raise_for_status()
+    api.get(
+        tasks_url(emu) if first_call == "list" else tasks_url(emu, task=task_id) + "/progress"
+    ).raise_for_status()
     clock.advance(4)
     assert api.get(tasks_url(emu, task=task_id)).json()["tasks"][0]["status"] == "EXECUTING"
     clock.advance(1)
     assert api.get(tasks_url(emu)).json()["tasks"][0]["status"] == "SUCCESS"
 
 
-def test_first_read_timeline_through_the_admin_api(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:
+def test_first_read_timeline_through_the_admin_api(
+    clocked: tuple[Emulator, ManualClock, requests.Session],
+) -> None:
     """The admin API takes "timeline_start" and refuses any other value naming the field."""
     emu, clock, api = clocked
     admin = f"{emu.url}/_emulator/instances/{INSTANCE}/tasks"
-    created = requests.post(admin, json={"timeline_start": "first_read",
-                                         "timeline": [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 3}]})
+    created = requests.post(
+        admin,
+        json={
+            "timeline_start": "first_read",
+            "timeline": [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 3}],
+        },
+    )
     assert created.status_code == 201
     clock.advance(20)
     assert api.get(tasks_url(emu, task=created.json()["id"])).json()["tasks"][0]["status"] == "EXECUTING"
@@ -354,11 +406,16 @@ def test_demo_tasks_have_fixed_ids_and_finish_on_schedule() -> None:
     clock = ManualClock()
     with Emulator(ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, clock=clock, demo=True) as emu:
         with signed_session(clock=clock) as api:
+
             def statuses() -> dict[str, str]:
                 tasks = api.get(tasks_url(emu, DEMO_INSTANCE_ID)).json()["tasks"]
                 return {t["id"]: t["status"] for t in tasks}
 
-            assert statuses() == {DEMO_TASK_SUCCEEDS: "EXECUTING", DEMO_TASK_FAILS: "EXECUTING", DEMO_TASK_OLD: "SUCCESS"}
+            assert statuses() == {
+                DEMO_TASK_SUCCEEDS: "EXECUTING",
+                DEMO_TASK_FAILS: "EXECUTING",
+                DEMO_TASK_OLD: "SUCCESS",
+            }
             clock.advance(3)
             assert statuses()[DEMO_TASK_SUCCEEDS] == "SUCCESS" and statuses()[DEMO_TASK_FAILS] == "EXECUTING"
             clock.advance(1)
@@ -368,7 +425,9 @@ def test_demo_tasks_have_fixed_ids_and_finish_on_schedule() -> None:
 # -- faults -----------------------------------------------------------------------------------
 
 
-def test_status_fault_answers_huawei_shaped_error_with_retry_after(emulator: Emulator, api: requests.Session) -> None:
+def test_status_fault_answers_huawei_shaped_error_with_retry_after(
+    emulator: Emulator, api: requests.Session
+) -> None:
     """A status fault returns that status, a DMS/APIGW error body and Retry-After, then normal answers."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("status", status=503, retry_after=2)
@@ -420,7 +479,9 @@ def test_delay_fault_answers_late_but_correctly(emulator: Emulator, api: request
         api.get(tasks_url(emulator, task=task_id), timeout=(2, 0.2))
 
 
-def test_drop_fault_closes_the_connection_without_a_response(emulator: Emulator, api: requests.Session) -> None:
+def test_drop_fault_closes_the_connection_without_a_response(
+    emulator: Emulator, api: requests.Session
+) -> None:
     """A drop fault hangs up with nothing sent; the client sees a connection error."""
     emulator.add_instance(INSTANCE)
     emulator.add_fault("drop")
@@ -439,7 +500,9 @@ def test_malformed_fault_sends_invalid_json(emulator: Emulator, api: requests.Se
         response.json()
 
 
-def test_truncated_fault_sends_half_a_document_with_matching_length(emulator: Emulator, api: requests.Session) -> None:
+def test_truncated_fault_sends_half_a_document_with_matching_length(
+    emulator: Emulator, api: requests.Session
+) -> None:
     """A truncated fault is a complete HTTP 200 whose JSON body stops half way."""
     task_id = emulator.add_task(INSTANCE)
     full = api.get(tasks_url(emulator, task=task_id)).content
@@ -475,7 +538,9 @@ def test_short_read_fault_promises_more_bytes_than_it_sends(emulator: Emulator) 
         api.get(url)
 
 
-def test_wrong_shape_fault_sends_valid_json_of_the_wrong_shape(emulator: Emulator, api: requests.Session) -> None:
+def test_wrong_shape_fault_sends_valid_json_of_the_wrong_shape(
+    emulator: Emulator, api: requests.Session
+) -> None:
     """A wrong_shape fault is a 200 with {"tasks": "nope"}."""
     emulator.add_instance(INSTANCE)
     emulator.add_fault("wrong_shape")
@@ -486,7 +551,9 @@ def test_wrong_shape_fault_sends_valid_json_of_the_wrong_shape(emulator: Emulato
 def test_faults_queued_through_the_admin_api(emulator: Emulator, api: requests.Session) -> None:
     """POST /_emulator/faults queues faults the same way the handle does."""
     emulator.add_instance(INSTANCE)
-    response = requests.post(f"{emulator.url}/_emulator/faults", json={"kind": "status", "status": 504, "count": 2})
+    response = requests.post(
+        f"{emulator.url}/_emulator/faults", json={"kind": "status", "status": 504, "count": 2}
+    )
     assert response.status_code == 201
     assert [api.get(tasks_url(emulator)).status_code for _ in range(3)] == [504, 504, 200]
 
@@ -524,12 +591,14 @@ def test_host_left_unsigned_like_the_go_sdk_is_accepted(emulator: Emulator) -> N
     """A signature over X-Project-Id and X-Sdk-Date only (what the Go SDK signs) is served."""
     emulator.add_instance(INSTANCE)
     url = tasks_url(emulator)
-    date = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    date = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     headers = {"Content-Type": "application/json", "X-Project-Id": TEST_PROJECT, "X-Sdk-Date": date}
     names = ["x-project-id", "x-sdk-date"]
     canonical = canonical_request("GET", urlsplit(url).path, [], headers, names, None)
     signature = sign_string(TEST_SK, string_to_sign(canonical, date))
-    headers["Authorization"] = f"SDK-HMAC-SHA256 Access={TEST_AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    headers["Authorization"] = (
+        f"SDK-HMAC-SHA256 Access={TEST_AK}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
     response = requests.get(url, headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     assert response.json() == {"task_count": "0", "tasks": []}
@@ -548,7 +617,7 @@ def test_missing_authorization_is_refused(emulator: Emulator) -> None:
 def test_skewed_date_is_401_apigw_0303(emulator: Emulator, skew: timedelta) -> None:
     """An X-Sdk-Date more than 15 minutes off is refused with APIGW.0303."""
     emulator.add_instance(INSTANCE)
-    with signed_session(clock=lambda: datetime.now(timezone.utc) + skew) as session:
+    with signed_session(clock=lambda: datetime.now(UTC) + skew) as session:
         assert error_of(session.get(tasks_url(emulator)))[:2] == (401, "APIGW.0303")
 
 
@@ -573,7 +642,9 @@ def test_another_project_is_403_naming_it(emulator: Emulator, api: requests.Sess
     assert (status, code) == (403, "DMS.00403003") and "f" * 32 in message
 
 
-@pytest.mark.parametrize("suffix", ["", "/0123456789abcdef0123456789abcdef", "/0123456789abcdef0123456789abcdef/progress"])
+@pytest.mark.parametrize(
+    "suffix", ["", "/0123456789abcdef0123456789abcdef", "/0123456789abcdef0123456789abcdef/progress"]
+)
 def test_unknown_instance_is_404_dms_00404022(emulator: Emulator, api: requests.Session, suffix: str) -> None:
     """Every operation on an unknown instance is 404 DMS.00404022."""
     status, code, message = error_of(api.get(tasks_url(emulator, "no-such-instance") + suffix))
@@ -588,8 +659,12 @@ def test_unknown_task_is_404_dms_00404023(emulator: Emulator, api: requests.Sess
         assert error_of(response) == (404, "DMS.00404023", "The task does not exist")
 
 
-@pytest.mark.parametrize("task_id", ["0123456789ABCDEF0123456789ABCDEF", "abc", "01234567-89ab-cdef-0123-456789abcdef", "g" * 32])
-def test_malformed_task_id_is_400_dms_00400070(emulator: Emulator, api: requests.Session, task_id: str) -> None:
+@pytest.mark.parametrize(
+    "task_id", ["0123456789ABCDEF0123456789ABCDEF", "abc", "01234567-89ab-cdef-0123-456789abcdef", "g" * 32]
+)
+def test_malformed_task_id_is_400_dms_00400070(
+    emulator: Emulator, api: requests.Session, task_id: str
+) -> None:
     """A task id that is not 32 lower-case hex is 400 DMS.00400070."""
     emulator.add_instance(INSTANCE)
     assert error_of(api.get(tasks_url(emulator, task=task_id)))[:2] == (400, "DMS.00400070")
@@ -597,9 +672,16 @@ def test_malformed_task_id_is_400_dms_00400070(emulator: Emulator, api: requests
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/v2/{p}/instances"), ("POST", "/v2/{p}/instances/i/tasks"), ("PUT", "/v2/{p}/instances/i/tasks/" + "a" * 32), ("GET", "/")],
+    [
+        ("GET", "/v2/{p}/instances"),
+        ("POST", "/v2/{p}/instances/i/tasks"),
+        ("PUT", "/v2/{p}/instances/i/tasks/" + "a" * 32),
+        ("GET", "/"),
+    ],
 )
-def test_unknown_api_is_404_apigw_0101(emulator: Emulator, api: requests.Session, method: str, path: str) -> None:
+def test_unknown_api_is_404_apigw_0101(
+    emulator: Emulator, api: requests.Session, method: str, path: str
+) -> None:
     """An unknown path or method is the gateway's 404 APIGW.0101, even before authentication."""
     url = emulator.url + path.format(p=emulator.project_id)
     for session in (api, requests.Session()):
@@ -624,7 +706,11 @@ def test_every_response_carries_a_fresh_request_id(emulator: Emulator, api: requ
     ]
     ids = [r.headers["X-Request-Id"] for r in responses]
     address = (urlsplit(emulator.url).hostname, urlsplit(emulator.url).port)
-    raw_requests = {b"NONSENSE\r\n\r\n": 400, b"GET / HTTP/2.0\r\n\r\n": 505, b"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n": 400}
+    raw_requests = {
+        b"NONSENSE\r\n\r\n": 400,
+        b"GET / HTTP/2.0\r\n\r\n": 505,
+        b"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n": 400,
+    }
     for raw_request, status in raw_requests.items():
         with socket.create_connection(address, timeout=5) as raw:
             raw.sendall(raw_request)
@@ -751,7 +837,9 @@ def test_admin_api_seeds_instances_and_tasks(emulator: Emulator, api: requests.S
         ("instances/i/busy", {"tasks": [{"name": ""}]}, "tasks[0].name"),
     ],
 )
-def test_admin_rejects_bad_bodies_naming_the_field(emulator: Emulator, path: str, body: Any, field: str) -> None:
+def test_admin_rejects_bad_bodies_naming_the_field(
+    emulator: Emulator, path: str, body: Any, field: str
+) -> None:
     """Invalid admin bodies are 400 with the offending field named."""
     response = requests.post(f"{emulator.url}/_emulator/{path}", json=body)
     assert response.status_code == 400
@@ -762,7 +850,9 @@ def test_admin_rejects_bad_bodies_naming_the_field(emulator: Emulator, path: str
 def test_admin_rejects_invalid_json(emulator: Emulator) -> None:
     """A body that is not JSON is 400 naming the body."""
     response = requests.post(
-        f"{emulator.url}/_emulator/instances/i/tasks", data=b"{oops", headers={"Content-Type": "application/json"}
+        f"{emulator.url}/_emulator/instances/i/tasks",
+        data=b"{oops",
+        headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400 and response.json()["field"] == "body"
 
@@ -797,7 +887,9 @@ def test_admin_delete_state_forgets_everything(emulator: Emulator, api: requests
 
 def test_admin_timeline_of_unknown_task_is_404(emulator: Emulator) -> None:
     """Re-timing a task that does not exist is 404."""
-    response = requests.put(f"{emulator.url}/_emulator/instances/i/tasks/{'0' * 32}/timeline", json={"timeline": []})
+    response = requests.put(
+        f"{emulator.url}/_emulator/instances/i/tasks/{'0' * 32}/timeline", json={"timeline": []}
+    )
     assert response.status_code == 404
 
 
@@ -893,7 +985,9 @@ def test_handle_describes_the_running_emulator(emulator: Emulator) -> None:
 
 def test_add_task_validates_like_the_admin_api(emulator: Emulator) -> None:
     """A task refused by the admin API is refused by add_task too, naming the same field."""
-    admin = requests.post(f"{emulator.url}/_emulator/instances/{INSTANCE}/tasks", json={"name": ""}, timeout=5)
+    admin = requests.post(
+        f"{emulator.url}/_emulator/instances/{INSTANCE}/tasks", json={"name": ""}, timeout=5
+    )
     assert admin.status_code == 400 and "name" in admin.text
     with pytest.raises(ValueError, match="name"):
         emulator.add_task(INSTANCE, name="")

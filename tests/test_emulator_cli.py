@@ -63,7 +63,11 @@ def running() -> Iterator[list[subprocess.Popen[str]]]:
 def signed_list(url: str, instance: str, token: str | None = None) -> requests.Response:
     with requests.Session() as session:
         session.auth = AkSkAuth(AK, SK, token)
-        return session.get(f"{url}/v2/{PROJECT}/instances/{instance}/tasks", headers={"Content-Type": "application/json"}, timeout=10)
+        return session.get(
+            f"{url}/v2/{PROJECT}/instances/{instance}/tasks",
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
 
 
 def stop(proc: subprocess.Popen[str], signum: int) -> tuple[int, str, str, float]:
@@ -76,11 +80,19 @@ def stop(proc: subprocess.Popen[str], signum: int) -> tuple[int, str, str, float
 def test_cli_serves_seeded_tasks_and_exits_0_on_sigterm(tmp_path: Path, running: list) -> None:
     """With --port 0 and --tasks it prints one listening line, answers signed calls, and stops on SIGTERM."""
     tasks_file = tmp_path / "tasks.json"
-    tasks_file.write_text(json.dumps({"instances": {
-        "inst-a": [{"id": "a" * 32, "name": "bindInstancePublicIp", "params": {"eip": "1.1.1.1"}},
-                   {"id": "b" * 32, "timeline": [{"status": "EXECUTING", "after": 0}]}],
-        "inst-empty": [],
-    }}))
+    tasks_file.write_text(
+        json.dumps(
+            {
+                "instances": {
+                    "inst-a": [
+                        {"id": "a" * 32, "name": "bindInstancePublicIp", "params": {"eip": "1.1.1.1"}},
+                        {"id": "b" * 32, "timeline": [{"status": "EXECUTING", "after": 0}]},
+                    ],
+                    "inst-empty": [],
+                }
+            }
+        )
+    )
     proc = spawn("--port", "0", *CREDENTIALS, "--tasks", str(tasks_file))
     running.append(proc)
     url = wait_for_url(proc)
@@ -137,13 +149,26 @@ def test_cli_security_token_is_enforced(running: list) -> None:
         ([*CREDENTIALS, "--tasks", "{bad-spec}"], "--tasks", "timeline[0].after"),
     ],
 )
-def test_cli_bad_flags_exit_2_naming_the_flag(tmp_path: Path, args: list[str], flag: str, detail: str) -> None:
+def test_cli_bad_flags_exit_2_naming_the_flag(
+    tmp_path: Path, args: list[str], flag: str, detail: str
+) -> None:
     """Bad flags exit 2 with an argparse-style error naming the flag, never echoing the secret key."""
     (tmp_path / "invalid.json").write_text("{not json")
-    (tmp_path / "bad.json").write_text(json.dumps({"instances": {"i": [{"timeline": [{"status": "SUCCESS", "after": -5}]}]}}))
-    args = [a.replace("{invalid}", str(tmp_path / "invalid.json")).replace("{bad-spec}", str(tmp_path / "bad.json")) for a in args]
+    (tmp_path / "bad.json").write_text(
+        json.dumps({"instances": {"i": [{"timeline": [{"status": "SUCCESS", "after": -5}]}]}})
+    )
+    args = [
+        a.replace("{invalid}", str(tmp_path / "invalid.json")).replace(
+            "{bad-spec}", str(tmp_path / "bad.json")
+        )
+        for a in args
+    ]
     result = subprocess.run(
-        [sys.executable, "-m", "pulumi_dms_tasks.emulator", *args], cwd=REPO, capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "pulumi_dms_tasks.emulator", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert result.stdout == ""

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +21,6 @@ import requests
 from pulumi_dms_tasks._auth import AkSkAuth
 from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks.emulator._server import MAX_BODY_BYTES
-
 from tests.helpers import TEST_AK, TEST_SK
 from tests.test_emulator_cli import AK, PROJECT, SK, signed_list, stop, wait_for_url
 
@@ -35,7 +34,9 @@ def port_of(emu: Emulator) -> int:
     return port
 
 
-def raw_exchange(emu: Emulator, head: bytes, body: bytes = b"", *, timeout: float = 5) -> tuple[int, dict[str, Any]]:
+def raw_exchange(
+    emu: Emulator, head: bytes, body: bytes = b"", *, timeout: float = 5
+) -> tuple[int, dict[str, Any]]:
     """Send bytes as they are (no client fixes anything up); return the status and the JSON body."""
     with socket.create_connection(("127.0.0.1", port_of(emu)), timeout=timeout) as sock:
         sock.sendall(head + body)
@@ -45,7 +46,9 @@ def raw_exchange(emu: Emulator, head: bytes, body: bytes = b"", *, timeout: floa
     return response.status, json.loads(payload) if payload else {}
 
 
-def admin_post(emu: Emulator, path: str, body: Any, headers: dict[str, str] | None = None) -> requests.Response:
+def admin_post(
+    emu: Emulator, path: str, body: Any, headers: dict[str, str] | None = None
+) -> requests.Response:
     return requests.post(f"{emu.url}/_emulator/{path}", json=body, headers=headers, timeout=10)
 
 
@@ -84,7 +87,12 @@ def test_a_valid_chunked_admin_body_is_accepted(emulator: Emulator) -> None:
         b"POST /_emulator/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n"
     )
-    body = b"%x;ext=1\r\n%s\r\n%x\r\n%s\r\n0\r\nX-Trailer: yes\r\n\r\n" % (5, payload[:5], len(payload) - 5, payload[5:])
+    body = b"%x;ext=1\r\n%s\r\n%x\r\n%s\r\n0\r\nX-Trailer: yes\r\n\r\n" % (
+        5,
+        payload[:5],
+        len(payload) - 5,
+        payload[5:],
+    )
     status, reply = raw_exchange(emulator, head, body)
     assert status == 201 and reply["kind"] == "drop"
 
@@ -102,7 +110,9 @@ def test_a_valid_chunked_admin_body_is_accepted(emulator: Emulator) -> None:
 def test_ambiguous_framing_is_refused_not_a_500(emulator: Emulator, headers: str, status: int) -> None:
     """Lengths that are not one plain decimal number, and unknown or conflicting encodings, are refused."""
     head = (
-        "POST /_emulator/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + headers + "\r\n"
+        "POST /_emulator/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + headers
+        + "\r\n"
     ).encode("latin-1")
     got, body = raw_exchange(emulator, head, b"{}")
     assert got == status and body["error_code"] == f"HTTP.{status}"
@@ -111,11 +121,16 @@ def test_ambiguous_framing_is_refused_not_a_500(emulator: Emulator, headers: str
 # -- admin API: only what a local test could have sent -----------------------------------------
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example", "10.0.0.1", "[::2]:80", "a@127.0.0.1"])
+@pytest.mark.parametrize(
+    "host",
+    ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example", "10.0.0.1", "[::2]:80", "a@127.0.0.1"],
+)
 def test_admin_refuses_a_foreign_host_header(emulator: Emulator, host: str) -> None:
     """A Host that is not a loopback name or address (DNS rebinding) gets 403 naming Host."""
     response = requests.get(
-        f"{emulator.url}/_emulator/requests", headers={"Host": host.format(port=port_of(emulator))}, timeout=10
+        f"{emulator.url}/_emulator/requests",
+        headers={"Host": host.format(port=port_of(emulator))},
+        timeout=10,
     )
     assert response.status_code == 403 and response.json()["field"] == "Host"
 
@@ -126,37 +141,59 @@ def test_admin_refuses_a_request_without_host(emulator: Emulator) -> None:
     assert status == 403 and body["field"] == "Host"
 
 
-@pytest.mark.parametrize("host", ["localhost", "localhost:{port}", "127.0.0.1:{port}", "127.0.0.2", "[::1]:{port}", "app.localhost"])
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "localhost:{port}", "127.0.0.1:{port}", "127.0.0.2", "[::1]:{port}", "app.localhost"],
+)
 def test_admin_accepts_loopback_hosts(emulator: Emulator, host: str) -> None:
     """Every way of naming this machine works."""
     response = requests.get(
-        f"{emulator.url}/_emulator/requests", headers={"Host": host.format(port=port_of(emulator))}, timeout=10
+        f"{emulator.url}/_emulator/requests",
+        headers={"Host": host.format(port=port_of(emulator))},
+        timeout=10,
     )
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("origin", ["http://evil.example", "https://evil.example:443", "null", "file://", "http://127.0.0.1.evil.example"])
+@pytest.mark.parametrize(
+    "origin",
+    ["http://evil.example", "https://evil.example:443", "null", "file://", "http://127.0.0.1.evil.example"],
+)
 def test_admin_refuses_a_foreign_origin(emulator: Emulator, origin: str) -> None:
     """A browser's cross-site request (it always sends Origin) is 403 and changes nothing."""
     response = admin_post(emulator, "faults", {"kind": "drop"}, headers={"Origin": origin})
     assert response.status_code == 403 and response.json()["field"] == "Origin"
-    assert requests.delete(f"{emulator.url}/_emulator/state", headers={"Origin": origin}, timeout=10).status_code == 403
+    assert (
+        requests.delete(f"{emulator.url}/_emulator/state", headers={"Origin": origin}, timeout=10).status_code
+        == 403
+    )
     assert emulator.pending_faults() == []
 
 
 def test_admin_accepts_a_loopback_origin(emulator: Emulator) -> None:
     """A page served from this machine may drive it."""
-    response = admin_post(emulator, "faults", {"kind": "drop"}, headers={"Origin": f"http://localhost:{port_of(emulator)}"})
+    response = admin_post(
+        emulator, "faults", {"kind": "drop"}, headers={"Origin": f"http://localhost:{port_of(emulator)}"}
+    )
     assert response.status_code == 201
 
 
 @pytest.mark.parametrize(
-    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp"]
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonp",
+    ],
 )
 def test_admin_takes_json_only(emulator: Emulator, content_type: str | None) -> None:
     """Bodies a form or a no-CORS fetch can send (text/plain, form data, none) are 415."""
     headers = {} if content_type is None else {"Content-Type": content_type}
-    response = requests.post(f"{emulator.url}/_emulator/faults", data=b'{"kind": "drop"}', headers=headers, timeout=10)
+    response = requests.post(
+        f"{emulator.url}/_emulator/faults", data=b'{"kind": "drop"}', headers=headers, timeout=10
+    )
     assert response.status_code == 415 and response.json()["field"] == "Content-Type"
     empty = requests.post(f"{emulator.url}/_emulator/instances", headers=headers, timeout=10)
     assert empty.status_code == 415
@@ -166,8 +203,10 @@ def test_admin_takes_json_only(emulator: Emulator, content_type: str | None) -> 
 def test_admin_json_with_a_charset_is_fine(emulator: Emulator) -> None:
     """``application/json; charset=utf-8`` is JSON."""
     response = requests.post(
-        f"{emulator.url}/_emulator/faults", data=b'{"kind": "drop"}',
-        headers={"Content-Type": "Application/JSON; charset=utf-8"}, timeout=10,
+        f"{emulator.url}/_emulator/faults",
+        data=b'{"kind": "drop"}',
+        headers={"Content-Type": "Application/JSON; charset=utf-8"},
+        timeout=10,
     )
     assert response.status_code == 201
 
@@ -191,7 +230,9 @@ def test_admin_json_with_a_charset_is_fine(emulator: Emulator) -> None:
         ("faults", {"kind": "status", "status": 503, "retry_after": "9" * 100}, "retry_after"),
     ],
 )
-def test_admin_refuses_values_it_could_not_serve(emulator: Emulator, path: str, body: Any, field: str) -> None:
+def test_admin_refuses_values_it_could_not_serve(
+    emulator: Emulator, path: str, body: Any, field: str
+) -> None:
     """Values that used to give 500s later (date overflow) or break the reply are 400 naming the field."""
     response = admin_post(emulator, path, body)
     assert response.status_code == 400, response.text
@@ -201,7 +242,9 @@ def test_admin_refuses_values_it_could_not_serve(emulator: Emulator, path: str, 
 def test_admin_refuses_json_nested_too_deeply(emulator: Emulator) -> None:
     """A small body of deeply nested brackets is a 400, not a RecursionError 500."""
     body = b"[" * 200_000 + b"]" * 200_000
-    response = requests.post(f"{emulator.url}/_emulator/instances/i/tasks", data=body, headers=JSON, timeout=10)
+    response = requests.post(
+        f"{emulator.url}/_emulator/instances/i/tasks", data=body, headers=JSON, timeout=10
+    )
     assert response.status_code == 400 and response.json()["field"] == "body"
 
 
@@ -210,7 +253,8 @@ def test_retiming_refuses_an_after_it_could_not_serve(emulator: Emulator) -> Non
     task_id = emulator.add_task("i")
     response = requests.put(
         f"{emulator.url}/_emulator/instances/i/tasks/{task_id}/timeline",
-        json={"timeline": [{"status": "SUCCESS", "after": 1e308}]}, timeout=10,
+        json={"timeline": [{"status": "SUCCESS", "after": 1e308}]},
+        timeout=10,
     )
     assert response.status_code == 400 and response.json()["field"] == "timeline[0].after"
 
@@ -218,7 +262,7 @@ def test_retiming_refuses_an_after_it_could_not_serve(emulator: Emulator) -> Non
 def test_the_handle_applies_the_same_limits(emulator: Emulator) -> None:
     """The Python handle refuses the same values with ValueError naming the argument."""
     with pytest.raises(ValueError, match="created_at"):
-        emulator.add_task("i", created_at=datetime(9999, 12, 31, tzinfo=timezone.utc))
+        emulator.add_task("i", created_at=datetime(9999, 12, 31, tzinfo=UTC))
     with pytest.raises(ValueError, match=r"timeline\[0\]\.after"):
         emulator.add_task("i", timeline=[{"status": "SUCCESS", "after": 1e308}])
     with pytest.raises(ValueError, match="retry_after"):
@@ -231,11 +275,14 @@ def test_the_limits_themselves_are_served(emulator: Emulator) -> None:
 
     task_id = emulator.add_task(
         "edge",
-        created_at=datetime(2999, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
+        created_at=datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC),
         timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": MAX_AFTER_SECONDS}],
     )
-    old = emulator.add_task("edge", created_at=datetime(1970, 1, 1, tzinfo=timezone.utc),
-                            timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": MAX_AFTER_SECONDS}])
+    old = emulator.add_task(
+        "edge",
+        created_at=datetime(1970, 1, 1, tzinfo=UTC),
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": MAX_AFTER_SECONDS}],
+    )
     with requests.Session() as session:
         session.auth = AkSkAuth(TEST_AK, TEST_SK)
         base = f"{emulator.url}/v2/{emulator.project_id}/instances/edge/tasks"
@@ -280,7 +327,9 @@ def test_ordinary_escapes_still_work(emulator: Emulator) -> None:
     emulator.add_task("inst:1")
     with requests.Session() as session:
         session.auth = AkSkAuth(TEST_AK, TEST_SK)
-        response = session.get(f"{emulator.url}/v2/{emulator.project_id}/instances/inst%3A1/tasks", timeout=10)
+        response = session.get(
+            f"{emulator.url}/v2/{emulator.project_id}/instances/inst%3A1/tasks", timeout=10
+        )
     assert response.status_code == 200 and response.json()["task_count"] == "1"
 
 
@@ -291,7 +340,11 @@ def spawn_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen
     clean = {k: v for k, v in os.environ.items() if k != "DMS_EMULATOR_SK"}
     return subprocess.Popen(
         [sys.executable, "-m", "pulumi_dms_tasks.emulator", *args],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**clean, **(env or {})},
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**clean, **(env or {})},
     )
 
 
@@ -332,7 +385,9 @@ def test_secret_key_from_env_or_file_stays_out_of_ps(tmp_path: Path, source: str
         (["--sk", SK, "--sk-file", "/nonexistent/sk"], {}, "not allowed with argument"),
     ],
 )
-def test_missing_or_unreadable_secret_key_exits_2(tmp_path: Path, args: list[str], env: dict[str, str], expected: str) -> None:
+def test_missing_or_unreadable_secret_key_exits_2(
+    tmp_path: Path, args: list[str], env: dict[str, str], expected: str
+) -> None:
     """No usable secret key is exit 2 naming where it can come from, never echoing a key."""
     (tmp_path / "empty").write_text("\n")
     args = [a.replace("{empty}", str(tmp_path / "empty")) for a in args]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -23,7 +23,7 @@ from pulumi_dms_tasks.emulator import Emulator
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "11111111-2222-3333-4444-555555555555"
-BASE = datetime(2024, 3, 4, 5, 6, 7, 890000, tzinfo=timezone.utc)
+BASE = datetime(2024, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
 
 
 def make_client(emu: Emulator, sk: str = TEST_SK) -> KafkaClient:
@@ -53,13 +53,19 @@ def raw_show(emu: Emulator, task_id: str) -> dict:
 
 def test_show_returns_the_seeded_task_field_for_field(emulator: Emulator, client: KafkaClient) -> None:
     """ShowBackgroundTask returns exactly what the wire carries, every field a string."""
-    task_id = emulator.add_task(INSTANCE, name="modifyAutoTopic", params={"enable": True}, user_name="alice", created_at=BASE)
+    task_id = emulator.add_task(
+        INSTANCE, name="modifyAutoTopic", params={"enable": True}, user_name="alice", created_at=BASE
+    )
     response = client.show_background_task(ShowBackgroundTaskRequest(instance_id=INSTANCE, task_id=task_id))
     assert response.task_count == "1"
     (task,) = response.tasks
     assert task.to_dict() == raw_show(emulator, task_id)["tasks"][0]
     assert (task.id, task.name, task.user_name, task.params, task.status) == (
-        task_id, "modifyAutoTopic", "alice", '{"enable":true}', "SUCCESS"
+        task_id,
+        "modifyAutoTopic",
+        "alice",
+        '{"enable":true}',
+        "SUCCESS",
     )
     assert task.created_at == task.updated_at == "2024-03-04T05:06:07.890Z"
 
@@ -68,7 +74,9 @@ def test_list_pages_through_all_tasks(emulator: Emulator, client: KafkaClient) -
     """ListBackgroundTasks pages with start/limit, newest first, task_count the total."""
     ids = [emulator.add_task(INSTANCE, created_at=BASE + timedelta(seconds=i)) for i in range(15)]
     first = client.list_background_tasks(ListBackgroundTasksRequest(instance_id=INSTANCE, start=1, limit=10))
-    second = client.list_background_tasks(ListBackgroundTasksRequest(instance_id=INSTANCE, start=11, limit=10))
+    second = client.list_background_tasks(
+        ListBackgroundTasksRequest(instance_id=INSTANCE, start=11, limit=10)
+    )
     assert (first.task_count, second.task_count) == ("15", "15")
     assert [t.id for t in first.tasks + second.tasks] == list(reversed(ids))
     default = client.list_background_tasks(ListBackgroundTasksRequest(instance_id=INSTANCE))
@@ -79,7 +87,9 @@ def test_list_filters_on_a_time_window(emulator: Emulator, client: KafkaClient) 
     """begin_time/end_time sent by the SDK select tasks created in the window."""
     old = emulator.add_task(INSTANCE, created_at=BASE - timedelta(days=1))
     new = emulator.add_task(INSTANCE, created_at=BASE)
-    request = ListBackgroundTasksRequest(instance_id=INSTANCE, begin_time="20240304000000", end_time="20240305000000")
+    request = ListBackgroundTasksRequest(
+        instance_id=INSTANCE, begin_time="20240304000000", end_time="20240305000000"
+    )
     response = client.list_background_tasks(request)
     assert (response.task_count, [t.id for t in response.tasks]) == ("1", [new])
     assert old != new
@@ -87,10 +97,17 @@ def test_list_filters_on_a_time_window(emulator: Emulator, client: KafkaClient) 
 
 def test_progress_is_readable_by_the_sdk(emulator: Emulator, client: KafkaClient) -> None:
     """ShowBackgroundTaskProgress parses percentage, remaining time and steps."""
-    task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 600}])
-    response = client.show_background_task_progress(ShowBackgroundTaskProgressRequest(instance_id=INSTANCE, task_id=task_id))
+    task_id = emulator.add_task(
+        INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 600}]
+    )
+    response = client.show_background_task_progress(
+        ShowBackgroundTaskProgressRequest(instance_id=INSTANCE, task_id=task_id)
+    )
     assert 0 <= response.progress_percentage < 100 and 0 < response.remain_time <= 600
-    assert [(s.name, s.statue) for s in response.step_list] == [("EXECUTING", "IN_PROGRESS"), ("SUCCESS", "WAITING")]
+    assert [(s.name, s.statue) for s in response.step_list] == [
+        ("EXECUTING", "IN_PROGRESS"),
+        ("SUCCESS", "WAITING"),
+    ]
     assert isinstance(response.step_list[0].start_time, int)
 
 
@@ -107,7 +124,9 @@ def test_wrong_secret_key_is_401_apigw_0301(emulator: Emulator) -> None:
     """A client with the wrong secret key gets ClientRequestException 401 APIGW.0301 with a request id."""
     emulator.add_instance(INSTANCE)
     with pytest.raises(ClientRequestException) as caught:
-        make_client(emulator, sk="not-the-secret").list_background_tasks(ListBackgroundTasksRequest(instance_id=INSTANCE))
+        make_client(emulator, sk="not-the-secret").list_background_tasks(
+            ListBackgroundTasksRequest(instance_id=INSTANCE)
+        )
     assert (caught.value.status_code, caught.value.error_code) == (401, "APIGW.0301")
     assert len(caught.value.request_id) == 32
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from pulumi_dms_tasks._client import DmsClient
-from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._errors import (
     AuthenticationError,
     InvalidResponseError,
@@ -17,6 +16,7 @@ from pulumi_dms_tasks._errors import (
     TaskTimeoutError,
     TransportError,
 )
+from pulumi_dms_tasks.emulator import Emulator
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-faults-1"
@@ -143,9 +143,13 @@ def test_read_timeouts_exhausting_retries_raise_transport_error_timed_out(emulat
         ("truncated", "list", "body is not JSON"),
     ],
 )
-def test_bad_bodies_raise_invalid_response_error(emulator: Emulator, kind: str, call: str, reason: str) -> None:
+def test_bad_bodies_raise_invalid_response_error(
+    emulator: Emulator, kind: str, call: str, reason: str
+) -> None:
     """A 200 with a cut, non-JSON or wrong-shaped body raises InvalidResponseError and is not retried."""
-    task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 60}])
+    task_id = emulator.add_task(
+        INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 60}]
+    )
     emulator.add_fault(kind)
     operation = {"show": "show_task", "list": "list_tasks", "progress": "task_progress"}[call]
     with client_for(emulator, max_retries=3) as client, pytest.raises(InvalidResponseError) as info:
@@ -175,7 +179,9 @@ def test_short_read_is_a_transport_error_not_retried(emulator: Emulator) -> None
     with client_for(emulator, max_retries=3) as client, pytest.raises(TransportError) as info:
         client.show_task(INSTANCE, task_id)
     exc = info.value
-    assert exc.operation == "show_task" and "IncompleteRead" in exc.reason and "Connection broken" in exc.reason
+    assert (
+        exc.operation == "show_task" and "IncompleteRead" in exc.reason and "Connection broken" in exc.reason
+    )
     assert task_id in str(exc)
     assert counts(emulator)["total"] == 1
 
@@ -183,8 +189,11 @@ def test_short_read_is_a_transport_error_not_retried(emulator: Emulator) -> None
 def test_clock_skew_refusal_is_not_retried(emulator: Emulator) -> None:
     """A request signed 20 minutes in the past gets 401 APIGW.0303 once; retrying cannot help."""
     task_id = emulator.add_task(INSTANCE)
-    slow = lambda: datetime.now(timezone.utc) - timedelta(minutes=20)  # noqa: E731
-    with client_for(emulator, max_retries=4, clock=slow) as client, pytest.raises(AuthenticationError) as info:
+    slow = lambda: datetime.now(UTC) - timedelta(minutes=20)  # noqa: E731
+    with (
+        client_for(emulator, max_retries=4, clock=slow) as client,
+        pytest.raises(AuthenticationError) as info,
+    ):
         client.show_task(INSTANCE, task_id)
     assert (info.value.status, info.value.error_code) == (401, "APIGW.0303")
     assert "signature expired" in str(info.value)
@@ -228,7 +237,9 @@ def test_wait_keeps_its_deadline_when_every_reply_is_late(emulator: Emulator) ->
 @pytest.mark.fault_cases(4)
 def test_wait_rides_out_transient_503s_within_its_deadline(emulator: Emulator) -> None:
     """A wait that meets four 503s keeps polling and returns the task once it turns SUCCESS."""
-    task_id = emulator.add_task(INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1.0}])
+    task_id = emulator.add_task(
+        INSTANCE, timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1.0}]
+    )
     emulator.add_fault("status", status=503, count=4, operation="show")
     errors: list[str | None] = []
     with client_for(emulator, max_retries=2) as client:

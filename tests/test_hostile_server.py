@@ -15,9 +15,8 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from pulumi_dms_tasks import _errors as errors
-from pulumi_dms_tasks._constants import MAX_LIST_PAGES, MAX_PARAMS_CHARS, MAX_RESPONSE_BYTES
 from pulumi_dms_tasks._client import DmsClient
-from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks._constants import MAX_LIST_PAGES, MAX_PARAMS_CHARS, MAX_RESPONSE_BYTES
 from pulumi_dms_tasks._errors import (
     MAX_ERROR_TEXT_CHARS,
     ApiError,
@@ -29,6 +28,7 @@ from pulumi_dms_tasks._errors import (
     TransportError,
 )
 from pulumi_dms_tasks._functions import get_background_task
+from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks.provider import BackgroundTaskProvider
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 from tests.hostile import HostileServer, Reply, Seen, gzip_bomb, serve, task_body
@@ -48,12 +48,19 @@ def client_for(server: HostileServer, **kwargs: Any) -> DmsClient:
 
 def provider_for(server: HostileServer, clean_env: pytest.MonkeyPatch) -> BackgroundTaskProvider:
     p = BackgroundTaskProvider()
-    p.configure(ConfigureRequest(Config({
-        "huaweicloud:accessKey": TEST_AK,
-        "huaweicloud:secretKey": TEST_SK,
-        "huaweicloud:projectId": TEST_PROJECT,
-        "huaweicloud:endpoints": json.dumps({"dms": server.url}),
-    }, "proj")))
+    p.configure(
+        ConfigureRequest(
+            Config(
+                {
+                    "huaweicloud:accessKey": TEST_AK,
+                    "huaweicloud:secretKey": TEST_SK,
+                    "huaweicloud:projectId": TEST_PROJECT,
+                    "huaweicloud:endpoints": json.dumps({"dms": server.url}),
+                },
+                "proj",
+            )
+        )
+    )
     return p
 
 
@@ -99,6 +106,7 @@ def test_a_redirect_to_another_origin_is_refused_and_the_target_receives_nothing
 
 def test_a_same_origin_redirect_is_refused_too() -> None:
     """Redirects are never followed, not even to the same origin (the API never redirects)."""
+
     def redirect(seen: Seen, reply: Reply) -> None:
         reply.head(302, {"Location": "/elsewhere?x=1", "Content-Length": "0", "Connection": "close"})
 
@@ -112,15 +120,22 @@ def test_a_same_origin_redirect_is_refused_too() -> None:
 def test_a_redirect_during_a_wait_aborts_it_at_once(clean_env: pytest.MonkeyPatch) -> None:
     """A redirect is not transient: the wait (and a provider create) fail at once, not at the timeout."""
     with serve(succeeding) as target:
+
         def redirect(seen: Seen, reply: Reply) -> None:
-            reply.head(307, {"Location": target.url + seen.target, "Content-Length": "0", "Connection": "close"})
+            reply.head(
+                307, {"Location": target.url + seen.target, "Content-Length": "0", "Connection": "close"}
+            )
 
         with serve(redirect) as origin:
             with client_for(origin) as client:
-                result, elapsed = outcome(lambda: client.wait_for_task(INSTANCE, TASK, timeout=30, poll_interval=0.2))
+                result, elapsed = outcome(
+                    lambda: client.wait_for_task(INSTANCE, TASK, timeout=30, poll_interval=0.2)
+                )
             assert isinstance(result, errors.RedirectError) and elapsed < 5
             provider = provider_for(origin, clean_env)
-            result, elapsed = outcome(lambda: provider.create({"instance_id": INSTANCE, "task_id": TASK, "timeout": 30}))
+            result, elapsed = outcome(
+                lambda: provider.create({"instance_id": INSTANCE, "task_id": TASK, "timeout": 30})
+            )
             assert isinstance(result, errors.RedirectError) and elapsed < 5
         assert target.seen == []
 
@@ -134,19 +149,25 @@ def _pending_body() -> bytes:
 
 def trickling_body(seen: Seen, reply: Reply) -> None:
     body = _pending_body()
-    reply.head(200, {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "close"})
+    reply.head(
+        200, {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "close"}
+    )
     reply.trickle(body, 1.0)
 
 
 def trickling_head(seen: Seen, reply: Reply) -> None:
     body = _pending_body()
-    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            "X-Padding: " + "p" * 60 + "\r\nConnection: close\r\n\r\n").encode()
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "X-Padding: " + "p" * 60 + "\r\nConnection: close\r\n\r\n"
+    ).encode()
     reply.trickle(head + body, 1.0)
 
 
 @pytest.mark.parametrize("responder", [trickling_body, trickling_head], ids=["body", "headers"])
-def test_a_trickling_server_cannot_stretch_a_wait_past_its_timeout(responder: Callable[[Seen, Reply], None]) -> None:
+def test_a_trickling_server_cannot_stretch_a_wait_past_its_timeout(
+    responder: Callable[[Seen, Reply], None],
+) -> None:
     """One byte a second, headers or body: a 3 s wait ends with TaskTimeoutError within a second of 3 s."""
     with serve(responder) as server, client_for(server) as client:
         result, elapsed = outcome(lambda: client.wait_for_task(INSTANCE, TASK, timeout=3, poll_interval=1))
@@ -160,7 +181,10 @@ def test_a_standalone_call_has_a_total_bound_too() -> None:
     with serve(trickling_body) as server:
         with client_for(server) as client:
             result, elapsed = outcome(lambda: client.show_task(INSTANCE, TASK, timeout=2))
-        assert isinstance(result, TransportError) and "deadline" in str(result) and elapsed < 3, (result, elapsed)
+        assert isinstance(result, TransportError) and "deadline" in str(result) and elapsed < 3, (
+            result,
+            elapsed,
+        )
         with client_for(server, call_timeout="2s") as client:
             result, elapsed = outcome(lambda: client.show_task(INSTANCE, TASK))
         assert isinstance(result, TransportError) and elapsed < 3, (result, elapsed)
@@ -170,12 +194,18 @@ def test_a_call_cut_at_its_deadline_leaves_the_client_usable(emulator: Emulator)
     """After a cut-off, pooled connections still serve the next calls, from this thread and others."""
     task_id = emulator.add_task(INSTANCE)
     emulator.add_fault("delay", delay=3, operation="show")
-    with DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0) as client:
+    with DmsClient(
+        endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={}, max_retries=0
+    ) as client:
         result, elapsed = outcome(lambda: client.show_task(INSTANCE, task_id, timeout=1))
         assert isinstance(result, TransportError) and "deadline" in str(result) and elapsed < 2
         results: list[Any] = []
-        workers = [threading.Thread(target=lambda: results.extend(client.show_task(INSTANCE, task_id) for _ in range(20)))
-                   for _ in range(4)]
+        workers = [
+            threading.Thread(
+                target=lambda: results.extend(client.show_task(INSTANCE, task_id) for _ in range(20))
+            )
+            for _ in range(4)
+        ]
         for worker in workers:
             worker.start()
         for worker in workers:
@@ -185,8 +215,11 @@ def test_a_call_cut_at_its_deadline_leaves_the_client_usable(emulator: Emulator)
 
 def test_503_with_a_huge_retry_after_does_not_stall_a_standalone_call() -> None:
     """A server answering 503 Retry-After: 100000 gets a ServerError back at once, not after 4 x 60 s."""
+
     def unavailable(seen: Seen, reply: Reply) -> None:
-        reply.json({"error_code": "DMS.503", "error_msg": "busy"}, status=503, headers={"Retry-After": "100000"})
+        reply.json(
+            {"error_code": "DMS.503", "error_msg": "busy"}, status=503, headers={"Retry-After": "100000"}
+        )
 
     with serve(unavailable) as server, client_for(server) as client:  # default retries and call bound
         result, elapsed = outcome(lambda: client.show_task(INSTANCE, TASK))
@@ -198,14 +231,25 @@ def test_the_by_name_search_runs_inside_the_resource_timeout(clean_env: pytest.M
     """create(task_name=..., timeout=3) and get_background_task(task_name, wait, timeout=3) end within ~3 s."""
     with serve(trickling_body) as server:
         provider = provider_for(server, clean_env)
-        result, elapsed = outcome(lambda: provider.create(
-            {"instance_id": INSTANCE, "task_name": "bindInstancePublicIp", "timeout": 3, "poll_interval": 1}))
+        result, elapsed = outcome(
+            lambda: provider.create(
+                {
+                    "instance_id": INSTANCE,
+                    "task_name": "bindInstancePublicIp",
+                    "timeout": 3,
+                    "poll_interval": 1,
+                }
+            )
+        )
         assert isinstance(result, DmsError) and elapsed < 3 + 1.0, (result, elapsed)
         clean_env.setenv("HW_ACCESS_KEY", TEST_AK)
         clean_env.setenv("HW_SECRET_KEY", TEST_SK)
         clean_env.setenv("HW_PROJECT_ID", TEST_PROJECT)
-        result, elapsed = outcome(lambda: get_background_task(
-            INSTANCE, task_name="bindInstancePublicIp", wait=True, timeout=3, endpoint=server.url))
+        result, elapsed = outcome(
+            lambda: get_background_task(
+                INSTANCE, task_name="bindInstancePublicIp", wait=True, timeout=3, endpoint=server.url
+            )
+        )
         assert isinstance(result, DmsError) and elapsed < 3 + 1.0, (result, elapsed)
 
 
@@ -226,7 +270,9 @@ def huge_body(seen: Seen, reply: Reply) -> None:
 
 
 def endless_chunked(seen: Seen, reply: Reply) -> None:
-    reply.head(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked", "Connection": "close"})
+    reply.head(
+        200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked", "Connection": "close"}
+    )
     chunk = b" " * (64 * 1024)
     frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
     reply.stream(iter(lambda: frame, None), limit_bytes=4096 * MIB, limit_seconds=30)
@@ -234,12 +280,21 @@ def endless_chunked(seen: Seen, reply: Reply) -> None:
 
 def gzip_bombing(seen: Seen, reply: Reply) -> None:
     body = gzip_bomb(1024)
-    reply.head(200, {"Content-Type": "application/json", "Content-Encoding": "gzip",
-                     "Content-Length": str(len(body)), "Connection": "close"})
+    reply.head(
+        200,
+        {
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+            "Content-Length": str(len(body)),
+            "Connection": "close",
+        },
+    )
     reply.raw(body)
 
 
-@pytest.mark.parametrize("responder", [huge_body, endless_chunked, gzip_bombing], ids=["100MB", "endless-chunked", "gzip-bomb"])
+@pytest.mark.parametrize(
+    "responder", [huge_body, endless_chunked, gzip_bombing], ids=["100MB", "endless-chunked", "gzip-bomb"]
+)
 def test_a_body_past_the_cap_is_refused_without_being_held(responder: Callable[[Seen, Reply], None]) -> None:
     """100 MB, an endless chunked body or 1 GiB inflated from 1 MiB of gzip: InvalidResponseError, memory bounded."""
     gzip_bomb(1024)  # build it before measuring
@@ -273,7 +328,10 @@ def test_large_params_are_truncated_in_outputs_and_marked(clean_env: pytest.Monk
     assert len(json.dumps(outs)) < 2 * MAX_PARAMS_CHARS
     assert outs["params"] == {}
     assert outs["params_json"].startswith('{"blob": "xxx')
-    assert f"[truncated by pulumi-dms-tasks: {len(json.dumps({'blob': 'x' * MIB}))} characters" in outs["params_json"]
+    assert (
+        f"[truncated by pulumi-dms-tasks: {len(json.dumps({'blob': 'x' * MIB}))} characters"
+        in outs["params_json"]
+    )
     assert outs["status"] == "SUCCESS"
 
 
@@ -281,14 +339,19 @@ def test_params_past_the_body_cap_are_a_clear_error(clean_env: pytest.MonkeyPatc
     """10 MB of params never reaches the state: create fails naming the response cap."""
     with serve(_params_server(10 * MIB)) as server:
         provider = provider_for(server, clean_env)
-        result, _ = outcome(lambda: provider.create({"instance_id": INSTANCE, "task_id": TASK, "timeout": 3, "wait": False}))
+        result, _ = outcome(
+            lambda: provider.create({"instance_id": INSTANCE, "task_id": TASK, "timeout": 3, "wait": False})
+        )
     assert isinstance(result, InvalidResponseError) and "larger than" in str(result)
 
 
 def test_huge_error_text_is_truncated_and_marked() -> None:
     """A 10 MiB error_msg (and a 5000-character one) is cut to MAX_ERROR_TEXT_CHARS, saying so."""
+
     def error(size: int) -> Callable[[Seen, Reply], None]:
-        return lambda seen, reply: reply.json({"error_code": "DMS.00400062", "error_msg": "E" * size}, status=400)
+        return lambda seen, reply: reply.json(
+            {"error_code": "DMS.00400062", "error_msg": "E" * size}, status=400
+        )
 
     for size in (5000, 10 * MIB):
         with serve(error(size)) as server, client_for(server) as client:
@@ -337,7 +400,9 @@ def test_short_pages_are_walked_as_far_as_task_count_says() -> None:
     def short_pages(seen: Seen, reply: Reply) -> None:
         start = int(seen.query.get("start", "1"))
         ids = range(start, min(total, start + 6) + 1)
-        reply.json({"task_count": str(total), "tasks": [{"id": f"t{i:04d}", "status": "SUCCESS"} for i in ids]})
+        reply.json(
+            {"task_count": str(total), "tasks": [{"id": f"t{i:04d}", "status": "SUCCESS"} for i in ids]}
+        )
 
     with serve(short_pages) as server, client_for(server) as client:
         assert len(client.list_tasks(INSTANCE)) == total
@@ -353,6 +418,7 @@ def test_short_pages_are_walked_as_far_as_task_count_says() -> None:
 )
 def test_out_of_range_response_fields_are_invalid_responses(fields: dict[str, Any]) -> None:
     """A field no real task has is InvalidResponseError (in a wait too), never an untyped exception."""
+
     def respond(seen: Seen, reply: Reply) -> None:
         reply.json(task_body(TASK, **{"status": "EXECUTING", **fields}))
 

@@ -11,11 +11,11 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from pulumi_dms_tasks._client import DmsClient
-from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._errors import ConfigurationError, DmsError, InvalidInputError
 from pulumi_dms_tasks._functions import get_background_task, list_background_tasks
-from pulumi_dms_tasks.provider import BackgroundTaskProvider, validate_inputs
 from pulumi_dms_tasks._validation import parse_duration, parse_time, validate_endpoint
+from pulumi_dms_tasks.emulator import Emulator
+from pulumi_dms_tasks.provider import BackgroundTaskProvider, validate_inputs
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 INSTANCE = "inst-ranges-1"
@@ -23,9 +23,21 @@ PASSWORD = "PASSWORD-s3cr3t"
 
 # (props added to a valid by-id or by-name resource, the field check and create must both name)
 BAD_PROPS = [
-    pytest.param({"task_name": "bindInstancePublicIp", "since": "0001-01-01T00:00:00+01:00"}, "since", id="since-year-1-plus-1h"),
-    pytest.param({"task_name": "bindInstancePublicIp", "since": "9999-12-31T23:59:59-01:00"}, "since", id="since-year-9999-minus-1h"),
-    pytest.param({"task_name": "bindInstancePublicIp", "since": "1969-12-31T23:59:59Z"}, "since", id="since-before-1970"),
+    pytest.param(
+        {"task_name": "bindInstancePublicIp", "since": "0001-01-01T00:00:00+01:00"},
+        "since",
+        id="since-year-1-plus-1h",
+    ),
+    pytest.param(
+        {"task_name": "bindInstancePublicIp", "since": "9999-12-31T23:59:59-01:00"},
+        "since",
+        id="since-year-9999-minus-1h",
+    ),
+    pytest.param(
+        {"task_name": "bindInstancePublicIp", "since": "1969-12-31T23:59:59Z"},
+        "since",
+        id="since-before-1970",
+    ),
     pytest.param({"endpoint": "http://[::1"}, "endpoint", id="endpoint-broken-ipv6"),
     pytest.param({"endpoint": "http://127.0.0.1:0"}, "endpoint", id="endpoint-port-0"),
     pytest.param({"endpoint": "http://127.0.0.1:65536"}, "endpoint", id="endpoint-port-65536"),
@@ -41,17 +53,28 @@ BAD_PROPS = [
 @pytest.fixture()
 def provider(emulator: Emulator, clean_env: pytest.MonkeyPatch) -> BackgroundTaskProvider:
     p = BackgroundTaskProvider()
-    p.configure(ConfigureRequest(Config({
-        "huaweicloud:accessKey": TEST_AK,
-        "huaweicloud:secretKey": TEST_SK,
-        "huaweicloud:projectId": TEST_PROJECT,
-        "huaweicloud:endpoints": json.dumps({"dms": emulator.url}),
-    }, "proj")))
+    p.configure(
+        ConfigureRequest(
+            Config(
+                {
+                    "huaweicloud:accessKey": TEST_AK,
+                    "huaweicloud:secretKey": TEST_SK,
+                    "huaweicloud:projectId": TEST_PROJECT,
+                    "huaweicloud:endpoints": json.dumps({"dms": emulator.url}),
+                },
+                "proj",
+            )
+        )
+    )
     return p
 
 
 def _props(extra: dict[str, Any], task_id: str) -> dict[str, Any]:
-    props: dict[str, Any] = {"instance_id": INSTANCE, "timeout": 5, "poll_interval": 0.2 if "max_poll_interval" not in extra else None}
+    props: dict[str, Any] = {
+        "instance_id": INSTANCE,
+        "timeout": 5,
+        "poll_interval": 0.2 if "max_poll_interval" not in extra else None,
+    }
     if "task_name" not in extra:
         props["task_id"] = task_id
     props.update(extra)
@@ -59,8 +82,9 @@ def _props(extra: dict[str, Any], task_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("extra", "field"), BAD_PROPS)
-def test_check_rejects_what_create_rejects(provider: BackgroundTaskProvider, emulator: Emulator,
-                                           extra: dict[str, Any], field: str) -> None:
+def test_check_rejects_what_create_rejects(
+    provider: BackgroundTaskProvider, emulator: Emulator, extra: dict[str, Any], field: str
+) -> None:
     """check names the field with the valid range; create refuses the same input before any request."""
     task_id = emulator.add_task(INSTANCE, name="bindInstancePublicIp")
     props = _props(extra, task_id)
@@ -106,7 +130,9 @@ def test_durations_past_the_range_name_the_range(value: Any) -> None:
     assert parse_duration(7 * 24 * 3600, "timeout") == 604800
 
 
-def test_client_and_functions_refuse_the_same_inputs(emulator: Emulator, clean_env: pytest.MonkeyPatch) -> None:
+def test_client_and_functions_refuse_the_same_inputs(
+    emulator: Emulator, clean_env: pytest.MonkeyPatch
+) -> None:
     """DmsClient methods and the functions refuse them with InvalidInputError too, before any request."""
     clean_env.setenv("HW_ACCESS_KEY", TEST_AK)
     clean_env.setenv("HW_SECRET_KEY", TEST_SK)
@@ -119,7 +145,10 @@ def test_client_and_functions_refuse_the_same_inputs(emulator: Emulator, clean_e
             (lambda: client.wait_for_task(INSTANCE, "t1", poll_interval=1e300), "poll_interval"),
             (lambda: client.wait_for_task(INSTANCE, "t1", timeout=10**400), "timeout"),
             (lambda: client.wait_for_task(INSTANCE, "t1", max_poll_interval=2), "max_poll_interval"),
-            (lambda: get_background_task(INSTANCE, task_name="x", since="0001-01-01T00:00:00+01:00"), "since"),
+            (
+                lambda: get_background_task(INSTANCE, task_name="x", since="0001-01-01T00:00:00+01:00"),
+                "since",
+            ),
             (lambda: get_background_task(INSTANCE, "t1", wait=True, poll_interval=10**400), "poll_interval"),
             (lambda: list_background_tasks(INSTANCE, end_time="9999-12-31T23:59:59-01:00"), "end_time"),
         ]

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pulumi_dms_tasks._client import DmsClient
-from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._models import Task
+from pulumi_dms_tasks.emulator import Emulator
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 STATUSES = ["SUCCESS", "FAILED", "CANCELLED", "EXECUTING", "CREATED"]
@@ -15,8 +15,16 @@ STATUSES = ["SUCCESS", "FAILED", "CANCELLED", "EXECUTING", "CREATED"]
 
 def client_for(emulator: Emulator, **kwargs: Any) -> DmsClient:
     """A client for the emulator; no retries, so a lost request cannot be hidden by a retry."""
-    return DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, env={},
-                     max_retries=0, read_timeout=30, **kwargs)
+    return DmsClient(
+        endpoint=emulator.url,
+        project_id=TEST_PROJECT,
+        ak=TEST_AK,
+        sk=TEST_SK,
+        env={},
+        max_retries=0,
+        read_timeout=30,
+        **kwargs,
+    )
 
 
 def seed(emulator: Emulator, instances: int, per_instance: int) -> dict[tuple[str, str], dict[str, Any]]:
@@ -26,9 +34,19 @@ def seed(emulator: Emulator, instances: int, per_instance: int) -> dict[tuple[st
         instance_id = f"inst-load-{i}"
         for n in range(per_instance):
             status = STATUSES[n % len(STATUSES)]
-            timeline = [{"status": status, "after": 0}] if status != "CREATED" else [{"status": "SUCCESS", "after": 3600}]
-            task_id = emulator.add_task(instance_id, name=f"task{i}x{n}", params={"i": i, "n": n}, timeline=timeline)
-            expected[(instance_id, task_id)] = {"name": f"task{i}x{n}", "params": {"i": i, "n": n}, "status": status}
+            timeline = (
+                [{"status": status, "after": 0}]
+                if status != "CREATED"
+                else [{"status": "SUCCESS", "after": 3600}]
+            )
+            task_id = emulator.add_task(
+                instance_id, name=f"task{i}x{n}", params={"i": i, "n": n}, timeline=timeline
+            )
+            expected[(instance_id, task_id)] = {
+                "name": f"task{i}x{n}",
+                "params": {"i": i, "n": n},
+                "status": status,
+            }
     return expected
 
 
@@ -50,7 +68,9 @@ def test_two_hundred_concurrent_calls_through_one_client(emulator: Emulator) -> 
 
         def call(i: int) -> bool:
             instance_id, task_id = keys[i % len(keys)]
-            return matches(client.show_task(instance_id, task_id), instance_id, task_id, expected[(instance_id, task_id)])
+            return matches(
+                client.show_task(instance_id, task_id), instance_id, task_id, expected[(instance_id, task_id)]
+            )
 
         with ThreadPoolExecutor(max_workers=32) as pool:
             results = list(pool.map(call, range(200)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -74,7 +74,7 @@ def test_missing_or_null_status_is_empty_and_pending(status: object) -> None:
 def test_api_timestamp_parsed_as_aware_utc_and_text_kept() -> None:
     """'2020-06-15T08:55:53.606Z' becomes an aware UTC datetime; the raw text is kept."""
     t = task(created_at="2020-06-15T08:55:53.606Z")
-    assert t.created_at == datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=timezone.utc)
+    assert t.created_at == datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=UTC)
     assert t.created_at.utcoffset() == timedelta(0)
     assert t.created_at_text == "2020-06-15T08:55:53.606Z"
 
@@ -85,18 +85,18 @@ def test_naive_timestamp_read_as_utc(text: str) -> None:
     parsed = task(created_at=text).created_at
     assert parsed is not None
     assert parsed.tzinfo is not None
-    assert parsed == datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=timezone.utc)
+    assert parsed == datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=UTC)
 
 
 def test_offset_timestamp_keeps_the_instant() -> None:
     """A timestamp with an offset denotes the same instant as its UTC form."""
     parsed = task(created_at="2020-06-15T16:55:53.606+08:00").created_at
-    assert parsed == datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=timezone.utc)
+    assert parsed == datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=UTC)
 
 
 def test_epoch_milliseconds_accepted() -> None:
     """Epoch milliseconds (number or digit string) are read as UTC instants."""
-    expected = datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=timezone.utc)
+    expected = datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=UTC)
     assert task(created_at=1592211353606).created_at == expected
     assert task(created_at="1592211353606").created_at == expected
 
@@ -109,8 +109,12 @@ def test_duration_seconds() -> None:
 
 @pytest.mark.parametrize(
     "fields",
-    [{}, {"created_at": "2020-06-15T08:55:53.606Z"}, {"updated_at": "2020-06-15T08:55:53.606Z"},
-     {"created_at": "", "updated_at": "2020-06-15T08:55:53.606Z"}],
+    [
+        {},
+        {"created_at": "2020-06-15T08:55:53.606Z"},
+        {"updated_at": "2020-06-15T08:55:53.606Z"},
+        {"created_at": "", "updated_at": "2020-06-15T08:55:53.606Z"},
+    ],
 )
 def test_duration_none_when_a_timestamp_is_missing(fields: dict[str, str]) -> None:
     """duration_seconds is None unless both timestamps are present."""
@@ -120,7 +124,10 @@ def test_duration_none_when_a_timestamp_is_missing(fields: dict[str, str]) -> No
 def test_format_api_timestamp_matches_the_wire_form() -> None:
     """format_api_timestamp writes UTC with milliseconds and 'Z', like the API."""
     plus8 = timezone(timedelta(hours=8))
-    assert format_api_timestamp(datetime(2020, 6, 15, 16, 55, 53, 606789, tzinfo=plus8)) == "2020-06-15T08:55:53.606Z"
+    assert (
+        format_api_timestamp(datetime(2020, 6, 15, 16, 55, 53, 606789, tzinfo=plus8))
+        == "2020-06-15T08:55:53.606Z"
+    )
 
 
 # -- params -----------------------------------------------------------------------------------------
@@ -226,8 +233,13 @@ def test_current_step_picks_in_progress_over_earlier_waiting() -> None:
 def test_current_step_falls_back_to_first_waiting() -> None:
     """Without an IN_PROGRESS step, current_step is the first WAITING one."""
     progress = TaskProgress.model_validate(
-        {"step_list": [{"name": "done", "statue": "COMPLETED"}, {"name": "w1", "statue": "WAITING"},
-                       {"name": "w2", "statue": "WAITING"}]}
+        {
+            "step_list": [
+                {"name": "done", "statue": "COMPLETED"},
+                {"name": "w1", "statue": "WAITING"},
+                {"name": "w2", "statue": "WAITING"},
+            ]
+        }
     )
     assert progress.current_step is not None and progress.current_step.name == "w1"
 

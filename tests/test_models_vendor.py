@@ -9,7 +9,7 @@ or ``huaweicloudsdkrocketmq`` gets back from ``show_background_task`` / ``list_b
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -46,9 +46,20 @@ BODIES: dict[str, dict[str, Any]] = {
     "several-tasks-page-of-larger-total": {
         "task_count": "25",
         "tasks": [
-            _task(id="a" * 32, name="modifyAutoTopic", status="EXECUTING", params='{"enable_auto_topic":true}',
-                  updated_at="2024-01-02T03:04:05.000Z", created_at="2024-01-02T03:00:00.001Z"),
-            _task(id="b" * 32, name="changeRetentionPolicy", status="FAILED", params='{"retention_policy":"time_base"}'),
+            _task(
+                id="a" * 32,
+                name="modifyAutoTopic",
+                status="EXECUTING",
+                params='{"enable_auto_topic":true}',
+                updated_at="2024-01-02T03:04:05.000Z",
+                created_at="2024-01-02T03:00:00.001Z",
+            ),
+            _task(
+                id="b" * 32,
+                name="changeRetentionPolicy",
+                status="FAILED",
+                params='{"retention_policy":"time_base"}',
+            ),
             _task(id="c" * 32, name="kafkaResetConsumerOffset", status="CANCELLED", params="{}"),
             _task(id="d" * 32, name="unbindInstancePublicIp", status="DELETED"),
             _task(id="e" * 32, name="kafkaConfigModify", status="CREATED"),
@@ -164,7 +175,7 @@ def test_documented_example_values() -> None:
     assert vendor.tasks[0].name == ours.tasks[0].name == "bindInstancePublicIp"
     assert vendor.tasks[0].status == ours.tasks[0].status == "SUCCESS"
     assert ours.tasks[0].succeeded
-    assert ours.tasks[0].created_at == datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=timezone.utc)
+    assert ours.tasks[0].created_at == datetime(2020, 6, 15, 8, 55, 53, 606000, tzinfo=UTC)
     assert ours.tasks[0].params == {
         "public_bandwidth": 5,
         "enable_public_ip": True,
@@ -224,8 +235,18 @@ PROGRESS_BODIES: dict[str, dict[str, Any]] = {
         "progress_percentage": 40,
         "remain_time": 12,
         "step_list": [
-            {"name": "bind EIP", "statue": "COMPLETED", "start_time": 1718441753606, "end_time": 1718441760000},
-            {"name": "restart broker", "statue": "IN_PROGRESS", "start_time": 1718441760000, "end_time": None},
+            {
+                "name": "bind EIP",
+                "statue": "COMPLETED",
+                "start_time": 1718441753606,
+                "end_time": 1718441760000,
+            },
+            {
+                "name": "restart broker",
+                "statue": "IN_PROGRESS",
+                "start_time": 1718441760000,
+                "end_time": None,
+            },
             {"name": "check", "statue": "WAITING", "start_time": None, "end_time": None},
         ],
     },

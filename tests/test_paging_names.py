@@ -4,7 +4,7 @@ on a server that honours either one only, and on the emulator, which honours bot
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -21,8 +21,9 @@ OTHER = {"start": "offset", "offset": "start"}
 
 @pytest.fixture(params=["start", "offset"], ids=["start-only", "offset-only"])
 def one_name(request: pytest.FixtureRequest) -> Iterator[OneNameServer]:
-    with run_one_name_server(request.param, ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT,
-                             instance_id=INSTANCE, task_count=25) as server:
+    with run_one_name_server(
+        request.param, ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT, instance_id=INSTANCE, task_count=25
+    ) as server:
         yield server
 
 
@@ -52,7 +53,7 @@ def test_client_pages_through_every_task_on_a_one_name_server(one_name: OneNameS
 
 def test_client_sends_both_names_with_the_same_value(emulator: Emulator) -> None:
     """On the emulator (both names honoured, disagreeing values refused) paging still covers all."""
-    base = datetime.now(timezone.utc) - timedelta(hours=1)
+    base = datetime.now(UTC) - timedelta(hours=1)
     seeded = [emulator.add_task(INSTANCE, created_at=base + timedelta(seconds=i)) for i in range(12)]
     with DmsClient(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK) as client:
         ids = [t.id for t in client.iter_tasks(INSTANCE, page_size=5)]

@@ -17,12 +17,19 @@ from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 @pytest.fixture()
 def provider(emulator, clean_env) -> BackgroundTaskProvider:
     p = BackgroundTaskProvider()
-    p.configure(ConfigureRequest(Config({
-        "huaweicloud:accessKey": TEST_AK,
-        "huaweicloud:secretKey": TEST_SK,
-        "huaweicloud:projectId": TEST_PROJECT,
-        "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
-    }, "proj")))
+    p.configure(
+        ConfigureRequest(
+            Config(
+                {
+                    "huaweicloud:accessKey": TEST_AK,
+                    "huaweicloud:secretKey": TEST_SK,
+                    "huaweicloud:projectId": TEST_PROJECT,
+                    "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
+                },
+                "proj",
+            )
+        )
+    )
     return p
 
 
@@ -42,8 +49,12 @@ def test_pickled_provider_carries_no_settings(provider: BackgroundTaskProvider) 
 
 def test_create_waits_and_returns_outputs(provider, emulator) -> None:
     """create waits for SUCCESS and returns the task's fields with id instance/task."""
-    tid = emulator.add_task("inst-p", name="bindInstancePublicIp", params={"a": 1},
-                            timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1}])
+    tid = emulator.add_task(
+        "inst-p",
+        name="bindInstancePublicIp",
+        params={"a": 1},
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 1}],
+    )
     result = provider.create(props(task_id=tid))
     assert result.id == f"inst-p/{tid}"
     outs = result.outs
@@ -65,12 +76,19 @@ def test_create_without_wait_reads_once(provider, emulator) -> None:
 
 def test_create_fails_on_failed_task(provider, emulator) -> None:
     """A FAILED task raises TaskFailedError naming task, instance, status and params."""
-    tid = emulator.add_task("inst-p", name="kafkaConfigModify", params={"x": "y"},
-                            timeline=[{"status": "FAILED", "after": 0}])
+    tid = emulator.add_task(
+        "inst-p", name="kafkaConfigModify", params={"x": "y"}, timeline=[{"status": "FAILED", "after": 0}]
+    )
     with pytest.raises(TaskFailedError) as info:
         provider.create(props(task_id=tid))
     text = str(info.value)
-    assert tid in text and "inst-p" in text and "FAILED" in text and "kafkaConfigModify" in text and '"x":"y"' in text
+    assert (
+        tid in text
+        and "inst-p" in text
+        and "FAILED" in text
+        and "kafkaConfigModify" in text
+        and '"x":"y"' in text
+    )
 
 
 def test_create_times_out_with_last_status(provider, emulator) -> None:
@@ -156,16 +174,32 @@ def test_check_reports_failures_and_tolerates_unknowns(provider) -> None:
     assert ok.failures == []
     from pulumi.output import UNKNOWN as UNKNOWN_VALUE
 
-    also_ok = provider.check({}, {"instance_id": "inst", "task_id": UNKNOWN_VALUE, "poll_interval": UNKNOWN_VALUE,
-                                  "max_poll_interval": "10s"})
+    also_ok = provider.check(
+        {},
+        {
+            "instance_id": "inst",
+            "task_id": UNKNOWN_VALUE,
+            "poll_interval": UNKNOWN_VALUE,
+            "max_poll_interval": "10s",
+        },
+    )
     assert also_ok.failures == []
 
 
 def test_missing_credentials_is_a_configuration_error(emulator, clean_env) -> None:
     """Without AK/SK in config or environment, create explains which settings to provide."""
     p = BackgroundTaskProvider()
-    p.configure(ConfigureRequest(Config({"huaweicloud:projectId": TEST_PROJECT,
-                                         "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url}, "proj")))
+    p.configure(
+        ConfigureRequest(
+            Config(
+                {
+                    "huaweicloud:projectId": TEST_PROJECT,
+                    "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
+                },
+                "proj",
+            )
+        )
+    )
     with pytest.raises(ConfigurationError) as info:
         p.create(props(task_id="a" * 32))
     assert "huaweicloud:accessKey" in str(info.value) and "HW_ACCESS_KEY" in str(info.value)
@@ -190,9 +224,19 @@ def test_debug_logging_to_stderr_hides_secrets(emulator, clean_env, capfd) -> No
     clean_env.setenv("PULUMI_DMS_TASKS_LOG", "DEBUG")
     tid = emulator.add_task("inst-p")
     p = BackgroundTaskProvider()
-    p.configure(ConfigureRequest(Config({
-        "huaweicloud:accessKey": TEST_AK, "huaweicloud:secretKey": TEST_SK, "huaweicloud:projectId": TEST_PROJECT,
-        "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url}, "proj")))
+    p.configure(
+        ConfigureRequest(
+            Config(
+                {
+                    "huaweicloud:accessKey": TEST_AK,
+                    "huaweicloud:secretKey": TEST_SK,
+                    "huaweicloud:projectId": TEST_PROJECT,
+                    "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
+                },
+                "proj",
+            )
+        )
+    )
     try:
         p.create(props(task_id=tid))
         err = capfd.readouterr().err
@@ -221,7 +265,9 @@ def test_by_name_resource_is_stable_across_runs(provider, emulator) -> None:
 
 # The provider blob that version 0.1.0 (before internals became private modules) wrote into every
 # state, made with the SDK's own serialize_provider(); refresh of an existing stack unpickles it.
-STATE_BLOB_0_1_0 = "gASVPgAAAAAAAACMGXB1bHVtaV9kbXNfdGFza3MucHJvdmlkZXKUjBZCYWNrZ3JvdW5kVGFza1Byb3ZpZGVylJOUKYGUfZRiLg=="
+STATE_BLOB_0_1_0 = (
+    "gASVPgAAAAAAAACMGXB1bHVtaV9kbXNfdGFza3MucHJvdmlkZXKUjBZCYWNrZ3JvdW5kVGFza1Byb3ZpZGVylJOUKYGUfZRiLg=="
+)
 
 
 def test_a_provider_pickled_by_an_earlier_version_still_refreshes(emulator, clean_env) -> None:
@@ -230,11 +276,18 @@ def test_a_provider_pickled_by_an_earlier_version_still_refreshes(emulator, clea
 
     restored = dill.loads(base64.b64decode(STATE_BLOB_0_1_0))
     assert type(restored) is BackgroundTaskProvider
-    restored.configure(ConfigureRequest(Config({
-        "huaweicloud:accessKey": TEST_AK,
-        "huaweicloud:secretKey": TEST_SK,
-        "huaweicloud:projectId": TEST_PROJECT,
-        "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
-    }, "proj")))
+    restored.configure(
+        ConfigureRequest(
+            Config(
+                {
+                    "huaweicloud:accessKey": TEST_AK,
+                    "huaweicloud:secretKey": TEST_SK,
+                    "huaweicloud:projectId": TEST_PROJECT,
+                    "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
+                },
+                "proj",
+            )
+        )
+    )
     tid = emulator.add_task("inst-p")
     assert restored.read(f"inst-p/{tid}", props(task_id=tid)).outs["status"] == "SUCCESS"

@@ -14,8 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_client_snippet_runs_against_the_emulator() -> None:
     """The client example (emulator + DmsClient) prints what its comments say."""
     text = (ROOT / "README.md").read_text()
-    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "Emulator" in b and "DmsClient" in b)
-    done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    block = next(
+        b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "Emulator" in b and "DmsClient" in b
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", block], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "EXECUTING"
@@ -33,7 +37,9 @@ def test_install_script_explains_missing_go(tmp_path: Path) -> None:
     done = subprocess.run(
         [str(tools / "bash"), str(ROOT / "scripts" / "install-pulumi.sh")],
         env={"PATH": str(tools), "HOME": str(tmp_path), "PULUMI_TOOLS_CACHE": str(tmp_path / "cache")},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "Go is not installed" in done.stderr and "make setup" in done.stderr

@@ -57,7 +57,9 @@ def test_args_class_form_is_equivalent(mocks: Mocks):
     """BackgroundTaskArgs gives the same registration as keyword inputs."""
     from pulumi_dms_tasks import BackgroundTask, BackgroundTaskArgs
 
-    task = BackgroundTask("t2", BackgroundTaskArgs(instance_id="inst", task_name="modifyAutoTopic", wait=False))
+    task = BackgroundTask(
+        "t2", BackgroundTaskArgs(instance_id="inst", task_name="modifyAutoTopic", wait=False)
+    )
 
     def check(_):
         reg = next(a for a in mocks.created if a.name == "t2")
@@ -88,8 +90,14 @@ def test_params_match_and_triggers_are_registered_as_inputs(mocks: Mocks):
     from pulumi_dms_tasks import BackgroundTask
 
     started = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
-    task = BackgroundTask("by-name", instance_id="inst", task_name="bindInstancePublicIp", since=started,
-                          params_match={"public_ip_id": "eip-1", "opts": {"enable": True}}, triggers=["eip-1", 2])
+    task = BackgroundTask(
+        "by-name",
+        instance_id="inst",
+        task_name="bindInstancePublicIp",
+        since=started,
+        params_match={"public_ip_id": "eip-1", "opts": {"enable": True}},
+        triggers=["eip-1", 2],
+    )
 
     def check(_):
         reg = next(a for a in mocks.created if a.name == "by-name")
@@ -111,7 +119,9 @@ def test_instance_idle_type_token_and_inputs(mocks: Mocks):
         reg = next(a for a in mocks.created if a.name == "gate")
         assert reg.typ == "pulumi-python:dynamic/dms:InstanceIdle"
         assert reg.inputs["timeout"] == "10m" and reg.inputs["triggers"] == {"rev": 1}
-        assert "__provider" in reg.inputs and "waited_for" not in reg.inputs  # an output, unknown until created
+        assert (
+            "__provider" in reg.inputs and "waited_for" not in reg.inputs
+        )  # an output, unknown until created
         assert next(a for a in mocks.created if a.name == "gate2").inputs["timeout"] == 60
 
     return pulumi.Output.all(gate.instance_id, other.instance_id).apply(check)
@@ -141,7 +151,9 @@ def test_import_has_no_side_effects_and_is_lazy() -> None:
         "import sys, threading, pulumi_dms_tasks; from pulumi_dms_tasks import DmsClient; "
         "print('pulumi' in sys.modules, threading.active_count())"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["False", "1"]
 
 

@@ -12,12 +12,17 @@ from typing import Any
 import pytest
 
 from pulumi_dms_tasks._client import DmsClient
-from pulumi_dms_tasks.emulator import Emulator
 from pulumi_dms_tasks._errors import ConfigurationError, InvalidInputError
 from pulumi_dms_tasks._settings import ClientSettings, default_endpoint, resolve_settings
+from pulumi_dms_tasks.emulator import Emulator
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
-BASE_ENV = {"HW_PROJECT_ID": "proj-env", "HW_REGION_NAME": "cn-north-4", "HW_ACCESS_KEY": "AK-HW", "HW_SECRET_KEY": "SK-HW"}
+BASE_ENV = {
+    "HW_PROJECT_ID": "proj-env",
+    "HW_REGION_NAME": "cn-north-4",
+    "HW_ACCESS_KEY": "AK-HW",
+    "HW_SECRET_KEY": "SK-HW",
+}
 
 
 def config_of(values: dict[str, Any]):
@@ -31,25 +36,69 @@ def config_of(values: dict[str, Any]):
 @pytest.mark.parametrize(
     ("args", "config", "env", "want"),
     [
-        pytest.param({"ak": "AK-ARG", "sk": "SK-ARG"}, {"huaweicloud:accessKey": "AK-CFG", "huaweicloud:secretKey": "SK-CFG"},
-                     {"HW_ACCESS_KEY": "AK-HW", "HW_SECRET_KEY": "SK-HW"}, ("AK-ARG", "SK-ARG"), id="argument"),
-        pytest.param({}, {"huaweicloud:accessKey": "AK-CFG", "huaweicloud:secretKey": "SK-CFG"},
-                     {"HW_ACCESS_KEY": "AK-HW", "HW_SECRET_KEY": "SK-HW"}, ("AK-CFG", "SK-CFG"), id="config"),
-        pytest.param({}, {}, {"HW_ACCESS_KEY": "AK-HW", "HW_SECRET_KEY": "SK-HW", "HUAWEICLOUD_SDK_AK": "AK-SDK",
-                              "HUAWEICLOUD_SDK_SK": "SK-SDK", "CLOUD_SDK_AK": "AK-CS", "CLOUD_SDK_SK": "SK-CS"},
-                     ("AK-HW", "SK-HW"), id="hw-env"),
-        pytest.param({}, {}, {"HUAWEICLOUD_SDK_AK": "AK-SDK", "HUAWEICLOUD_SDK_SK": "SK-SDK", "CLOUD_SDK_AK": "AK-CS",
-                              "CLOUD_SDK_SK": "SK-CS"}, ("AK-SDK", "SK-SDK"), id="vendor-sdk-env"),
-        pytest.param({}, {}, {"CLOUD_SDK_AK": "AK-CS", "CLOUD_SDK_SK": "SK-CS"}, ("AK-CS", "SK-CS"), id="sdk-samples-env"),
-        pytest.param({"ak": "  "}, {"huaweicloud:accessKey": "", "huaweicloud:secretKey": "SK-CFG"},
-                     {"HW_ACCESS_KEY": "AK-HW"}, ("AK-HW", "SK-CFG"), id="blank-values-fall-through"),
+        pytest.param(
+            {"ak": "AK-ARG", "sk": "SK-ARG"},
+            {"huaweicloud:accessKey": "AK-CFG", "huaweicloud:secretKey": "SK-CFG"},
+            {"HW_ACCESS_KEY": "AK-HW", "HW_SECRET_KEY": "SK-HW"},
+            ("AK-ARG", "SK-ARG"),
+            id="argument",
+        ),
+        pytest.param(
+            {},
+            {"huaweicloud:accessKey": "AK-CFG", "huaweicloud:secretKey": "SK-CFG"},
+            {"HW_ACCESS_KEY": "AK-HW", "HW_SECRET_KEY": "SK-HW"},
+            ("AK-CFG", "SK-CFG"),
+            id="config",
+        ),
+        pytest.param(
+            {},
+            {},
+            {
+                "HW_ACCESS_KEY": "AK-HW",
+                "HW_SECRET_KEY": "SK-HW",
+                "HUAWEICLOUD_SDK_AK": "AK-SDK",
+                "HUAWEICLOUD_SDK_SK": "SK-SDK",
+                "CLOUD_SDK_AK": "AK-CS",
+                "CLOUD_SDK_SK": "SK-CS",
+            },
+            ("AK-HW", "SK-HW"),
+            id="hw-env",
+        ),
+        pytest.param(
+            {},
+            {},
+            {
+                "HUAWEICLOUD_SDK_AK": "AK-SDK",
+                "HUAWEICLOUD_SDK_SK": "SK-SDK",
+                "CLOUD_SDK_AK": "AK-CS",
+                "CLOUD_SDK_SK": "SK-CS",
+            },
+            ("AK-SDK", "SK-SDK"),
+            id="vendor-sdk-env",
+        ),
+        pytest.param(
+            {},
+            {},
+            {"CLOUD_SDK_AK": "AK-CS", "CLOUD_SDK_SK": "SK-CS"},
+            ("AK-CS", "SK-CS"),
+            id="sdk-samples-env",
+        ),
+        pytest.param(
+            {"ak": "  "},
+            {"huaweicloud:accessKey": "", "huaweicloud:secretKey": "SK-CFG"},
+            {"HW_ACCESS_KEY": "AK-HW"},
+            ("AK-HW", "SK-CFG"),
+            id="blank-values-fall-through",
+        ),
     ],
 )
 def test_credentials_follow_the_documented_precedence(
     args: dict[str, str], config: dict[str, str], env: dict[str, str], want: tuple[str, str]
 ) -> None:
     """Each credential comes from the first source that has a non-blank value."""
-    s = resolve_settings(endpoint="https://dms.example.com", project_id="p", config=config_of(config), env=env, **args)
+    s = resolve_settings(
+        endpoint="https://dms.example.com", project_id="p", config=config_of(config), env=env, **args
+    )
     assert (s.ak, s.sk) == want
 
 
@@ -70,14 +119,23 @@ def test_project_and_region_follow_the_same_precedence() -> None:
 def test_security_token_comes_from_where_the_keys_come_from() -> None:
     """A temporary token is only paired with keys from the same place; a stray env token is not sent."""
     env = {**BASE_ENV, "HW_SECURITY_TOKEN": "tok-env", "HUAWEICLOUD_SDK_SECURITY_TOKEN": "tok-sdk"}
-    cfg = {"huaweicloud:accessKey": "AK-CFG", "huaweicloud:secretKey": "SK-CFG", "huaweicloud:securityToken": "tok-cfg"}
+    cfg = {
+        "huaweicloud:accessKey": "AK-CFG",
+        "huaweicloud:secretKey": "SK-CFG",
+        "huaweicloud:securityToken": "tok-cfg",
+    }
     assert resolve_settings(env=env).security_token == "tok-env"
     assert resolve_settings(config=config_of(cfg), env=env).security_token == "tok-cfg"
     no_cfg_token = {k: v for k, v in cfg.items() if k != "huaweicloud:securityToken"}
     assert resolve_settings(config=config_of(no_cfg_token), env=env).security_token is None
     assert resolve_settings(ak="AK-ARG", sk="SK-ARG", env=env).security_token is None
-    assert resolve_settings(ak="AK-ARG", sk="SK-ARG", security_token="tok-arg", env=env).security_token == "tok-arg"
-    sdk_env = {k: v for k, v in env.items() if not k.startswith("HW_ACCESS") and not k.startswith("HW_SECRET")}
+    assert (
+        resolve_settings(ak="AK-ARG", sk="SK-ARG", security_token="tok-arg", env=env).security_token
+        == "tok-arg"
+    )
+    sdk_env = {
+        k: v for k, v in env.items() if not k.startswith("HW_ACCESS") and not k.startswith("HW_SECRET")
+    }
     sdk_env.update({"HUAWEICLOUD_SDK_AK": "AK-SDK", "HUAWEICLOUD_SDK_SK": "SK-SDK"})
     assert resolve_settings(env=sdk_env).security_token == "tok-sdk"
 
@@ -86,7 +144,11 @@ def test_env_parameter_replaces_the_process_environment(clean_env: pytest.Monkey
     """With env= given, os.environ is not read; without it, it is."""
     clean_env.setenv("HW_ACCESS_KEY", "AK-OS")
     clean_env.setenv("HW_SECRET_KEY", "SK-OS")
-    s = resolve_settings(endpoint="https://dms.example.com", project_id="p", env={"HW_ACCESS_KEY": "AK-X", "HW_SECRET_KEY": "SK-X"})
+    s = resolve_settings(
+        endpoint="https://dms.example.com",
+        project_id="p",
+        env={"HW_ACCESS_KEY": "AK-X", "HW_SECRET_KEY": "SK-X"},
+    )
     assert s.ak == "AK-X"
     assert resolve_settings(endpoint="https://dms.example.com", project_id="p").ak == "AK-OS"
     with pytest.raises(ConfigurationError, match="no access key"):
@@ -110,21 +172,29 @@ def test_endpoint_is_derived_from_region_and_cloud(region: str, cloud: str | Non
     """Without an explicit endpoint it is https://dms.{region}.{cloud}, .eu for eu-west-1* regions."""
     assert default_endpoint(region, cloud) == want
     cfg = {"huaweicloud:region": region, **({"huaweicloud:cloud": cloud} if cloud else {})}
-    assert resolve_settings(config=config_of(cfg), env={**BASE_ENV, "HW_REGION_NAME": "la-south-2"}).endpoint == want
+    assert (
+        resolve_settings(config=config_of(cfg), env={**BASE_ENV, "HW_REGION_NAME": "la-south-2"}).endpoint
+        == want
+    )
 
 
 def test_cloud_comes_from_config_before_hw_cloud() -> None:
     """huaweicloud:cloud beats HW_CLOUD, which beats the default domain."""
     env = {**BASE_ENV, "HW_CLOUD": "env.cloud"}
     assert resolve_settings(env=env).endpoint == "https://dms.cn-north-4.env.cloud"
-    assert resolve_settings(config=config_of({"huaweicloud:cloud": "cfg.cloud"}), env=env).endpoint == \
-        "https://dms.cn-north-4.cfg.cloud"
+    assert (
+        resolve_settings(config=config_of({"huaweicloud:cloud": "cfg.cloud"}), env=env).endpoint
+        == "https://dms.cn-north-4.cfg.cloud"
+    )
 
 
 @pytest.mark.parametrize(
     "endpoints",
-    [json.dumps({"dms": "https://dms.internal.example:8443/"}), {"dms": "https://dms.internal.example:8443"},
-     {"dmsv2": "https://dms.internal.example:8443"}],
+    [
+        json.dumps({"dms": "https://dms.internal.example:8443/"}),
+        {"dms": "https://dms.internal.example:8443"},
+        {"dmsv2": "https://dms.internal.example:8443"},
+    ],
 )
 def test_endpoints_config_overrides_the_derived_endpoint(endpoints: Any) -> None:
     """huaweicloud:endpoints {"dms": URL} (JSON text or object) is used as is, trailing slash dropped."""
@@ -136,7 +206,10 @@ def test_endpoint_precedence_argument_config_env_region() -> None:
     """Endpoint: argument, then huaweicloud:endpoints, then HW_DMS_ENDPOINT, then the region."""
     cfg = config_of({"huaweicloud:endpoints": {"dms": "https://from-config.example"}})
     env = {**BASE_ENV, "HW_DMS_ENDPOINT": "https://from-env.example"}
-    assert resolve_settings(endpoint="https://from-arg.example", config=cfg, env=env).endpoint == "https://from-arg.example"
+    assert (
+        resolve_settings(endpoint="https://from-arg.example", config=cfg, env=env).endpoint
+        == "https://from-arg.example"
+    )
     assert resolve_settings(config=cfg, env=env).endpoint == "https://from-config.example"
     assert resolve_settings(env=env).endpoint == "https://from-env.example"
     assert resolve_settings(env=BASE_ENV).endpoint == "https://dms.cn-north-4.myhuaweicloud.com"
@@ -168,7 +241,9 @@ def test_missing_settings_say_where_to_set_them() -> None:
     """No endpoint/region, project or keys: ConfigurationError lists the argument, config key and variable."""
     with pytest.raises(ConfigurationError) as info:
         resolve_settings(project_id="p", ak="a", sk="s", env={})
-    assert all(s in str(info.value) for s in ("region", "huaweicloud:region", "HW_REGION_NAME", "HW_DMS_ENDPOINT"))
+    assert all(
+        s in str(info.value) for s in ("region", "huaweicloud:region", "HW_REGION_NAME", "HW_DMS_ENDPOINT")
+    )
     with pytest.raises(ConfigurationError) as info:
         resolve_settings(region="cn-north-4", ak="a", sk="s", env={})
     assert all(s in str(info.value) for s in ("project_id", "huaweicloud:projectId", "HW_PROJECT_ID"))
@@ -188,12 +263,24 @@ def test_insecure_and_cacert_file_set_verification(tmp_path: Path) -> None:
     assert resolve_settings(config=config_of({"huaweicloud:insecure": "true"}), env=BASE_ENV).verify is False
     assert resolve_settings(config=config_of({"huaweicloud:insecure": True}), env=BASE_ENV).verify is False
     assert resolve_settings(env={**BASE_ENV, "HW_INSECURE": "true"}).verify is False
-    assert resolve_settings(config=config_of({"huaweicloud:insecure": "false"}), env={**BASE_ENV, "HW_INSECURE": "true"}).verify is True
-    assert resolve_settings(config=config_of({"huaweicloud:cacertFile": str(bundle)}), env=BASE_ENV).verify == str(bundle)
+    assert (
+        resolve_settings(
+            config=config_of({"huaweicloud:insecure": "false"}), env={**BASE_ENV, "HW_INSECURE": "true"}
+        ).verify
+        is True
+    )
+    assert resolve_settings(
+        config=config_of({"huaweicloud:cacertFile": str(bundle)}), env=BASE_ENV
+    ).verify == str(bundle)
     assert resolve_settings(env={**BASE_ENV, "HW_CACERT_FILE": str(bundle)}).verify == str(bundle)
-    assert resolve_settings(verify=True, config=config_of({"huaweicloud:insecure": "true"}), env=BASE_ENV).verify is True
+    assert (
+        resolve_settings(verify=True, config=config_of({"huaweicloud:insecure": "true"}), env=BASE_ENV).verify
+        is True
+    )
     with pytest.raises(InvalidInputError) as info:
-        resolve_settings(config=config_of({"huaweicloud:cacertFile": str(tmp_path / "missing.pem")}), env=BASE_ENV)
+        resolve_settings(
+            config=config_of({"huaweicloud:cacertFile": str(tmp_path / "missing.pem")}), env=BASE_ENV
+        )
     assert info.value.field == "huaweicloud:cacertFile" and "a readable CA bundle file" in str(info.value)
     with pytest.raises(InvalidInputError) as info:
         resolve_settings(config=config_of({"huaweicloud:insecure": "yes please"}), env=BASE_ENV)
@@ -214,8 +301,18 @@ def test_max_retries_precedence_and_bounds() -> None:
     assert info.value.field == "huaweicloud:maxRetries"
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("500ms", 0.5), ("90s", 90.0), ("1m30s", 90.0), ("1h", 3600.0),
-                                               ("2.5", 2.5), ("250 MS", 0.25), ("1h 30m", 5400.0)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("500ms", 0.5),
+        ("90s", 90.0),
+        ("1m30s", 90.0),
+        ("1h", 3600.0),
+        ("2.5", 2.5),
+        ("250 MS", 0.25),
+        ("1h 30m", 5400.0),
+    ],
+)
 def test_timeouts_accept_duration_strings(text: str, seconds: float) -> None:
     """connect/read timeouts accept seconds or duration strings, milliseconds included."""
     s = resolve_settings(read_timeout=text, connect_timeout=text, env=BASE_ENV)
@@ -227,7 +324,9 @@ def test_timeouts_accept_duration_strings(text: str, seconds: float) -> None:
 
 def test_repr_hides_secret_key_and_token() -> None:
     """repr(ClientSettings) and repr(DmsClient) show the AK but never the SK or the security token."""
-    s = resolve_settings(env={**BASE_ENV, "HW_SECRET_KEY": "very-secret-sk", "HW_SECURITY_TOKEN": "very-secret-token"})
+    s = resolve_settings(
+        env={**BASE_ENV, "HW_SECRET_KEY": "very-secret-sk", "HW_SECURITY_TOKEN": "very-secret-token"}
+    )
     for text in (repr(s), str(s), repr(DmsClient(settings=s))):
         assert "AK-HW" in text and "very-secret-sk" not in text and "very-secret-token" not in text
     assert s.sk == "very-secret-sk" and s.security_token == "very-secret-token"
@@ -249,8 +348,13 @@ def test_settings_refuse_to_be_pickled() -> None:
 def test_settings_from_the_environment_reach_the_emulator(emulator: Emulator) -> None:
     """A client configured only through HW_* variables in env= signs correctly and reads a task."""
     task_id = emulator.add_task("inst-settings")
-    env = {"HW_DMS_ENDPOINT": emulator.url + "/", "HW_PROJECT_ID": TEST_PROJECT,
-           "HW_ACCESS_KEY": TEST_AK, "HW_SECRET_KEY": TEST_SK, "HW_MAX_RETRIES": "0"}
+    env = {
+        "HW_DMS_ENDPOINT": emulator.url + "/",
+        "HW_PROJECT_ID": TEST_PROJECT,
+        "HW_ACCESS_KEY": TEST_AK,
+        "HW_SECRET_KEY": TEST_SK,
+        "HW_MAX_RETRIES": "0",
+    }
     with DmsClient(env=env) as client:
         assert (client.endpoint, client.project_id) == (emulator.url, TEST_PROJECT)
         assert client.show_task("inst-settings", task_id).id == task_id
@@ -259,15 +363,25 @@ def test_settings_from_the_environment_reach_the_emulator(emulator: Emulator) ->
 def test_settings_from_stack_config_reach_the_emulator(emulator: Emulator) -> None:
     """A client configured only through huaweicloud:* stack config signs correctly and reads a task."""
     task_id = emulator.add_task("inst-settings")
-    cfg = config_of({"huaweicloud:endpoints": json.dumps({"dms": emulator.url}), "huaweicloud:projectId": TEST_PROJECT,
-                     "huaweicloud:accessKey": TEST_AK, "huaweicloud:secretKey": TEST_SK})
-    with DmsClient(config=cfg, env={"HW_DMS_ENDPOINT": "http://127.0.0.1:9", "HW_SECRET_KEY": "wrong"}) as client:
+    cfg = config_of(
+        {
+            "huaweicloud:endpoints": json.dumps({"dms": emulator.url}),
+            "huaweicloud:projectId": TEST_PROJECT,
+            "huaweicloud:accessKey": TEST_AK,
+            "huaweicloud:secretKey": TEST_SK,
+        }
+    )
+    with DmsClient(
+        config=cfg, env={"HW_DMS_ENDPOINT": "http://127.0.0.1:9", "HW_SECRET_KEY": "wrong"}
+    ) as client:
         assert client.endpoint == emulator.url
         assert client.show_task("inst-settings", task_id).id == task_id
     assert emulator.request_counts()["rejected"] == 0
 
 
-def test_explicit_settings_object_is_used_as_given(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_settings_object_is_used_as_given(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """DmsClient(settings=ClientSettings(...)) uses those settings and reads nothing else."""
     task_id = emulator.add_task("inst-settings")
     s = ClientSettings(endpoint=emulator.url, project_id=TEST_PROJECT, ak=TEST_AK, sk=TEST_SK, max_retries=0)

@@ -22,7 +22,6 @@ def test_fixture_points_the_environment_at_a_fresh_emulator(dms_emulator: Emulat
     assert dms_emulator.request_counts()["by_operation"]["show"] == 2
 
 
-
 def test_readme_plugin_example(dms_emulator: Emulator) -> None:
     """The README's plugin example passes as written."""
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()

@@ -14,7 +14,10 @@ def test_mypy_strict_accepts_the_package() -> None:
     """`mypy --strict pulumi_dms_tasks` reports no issues."""
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "pulumi_dms_tasks"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
@@ -40,6 +43,10 @@ def test_a_users_program_type_checks_under_mypy_strict(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(program)],
         # MYPYPATH: an editable install is found through an import hook, which mypy does not follow.
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env={**os.environ, "MYPYPATH": str(ROOT)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "MYPYPATH": str(ROOT)},
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]

@@ -44,7 +44,9 @@ def test_package_range_admits_the_pinned_and_the_oldest_sdk() -> None:
 def test_readme_names_the_pinned_version_only() -> None:
     """Every Pulumi version the README mentions (as v3.x.y or pulumi==3.x.y) is the pinned one."""
     readme = (ROOT / "README.md").read_text()
-    mentioned = set(re.findall(r"\bv(3\.\d+\.\d+)\b", readme)) | set(re.findall(r"pulumi==(3\.\d+\.\d+)", readme))
+    mentioned = set(re.findall(r"\bv(3\.\d+\.\d+)\b", readme)) | set(
+        re.findall(r"pulumi==(3\.\d+\.\d+)", readme)
+    )
     assert mentioned == {PINNED.removeprefix("v")}
 
 

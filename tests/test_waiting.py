@@ -50,7 +50,9 @@ class FakeTime:
 
 
 def task(status: str, task_id: str = "t1") -> Task:
-    return Task.model_validate({"id": task_id, "name": "bindInstancePublicIp", "status": status, "params": "{}"})
+    return Task.model_validate(
+        {"id": task_id, "name": "bindInstancePublicIp", "status": status, "params": "{}"}
+    )
 
 
 def scripted(ft: FakeTime, timeline: list[tuple[float, object]]):
@@ -74,16 +76,29 @@ def scripted(ft: FakeTime, timeline: list[tuple[float, object]]):
 
 def run(ft: FakeTime, fetch, policy: WaitPolicy, **kw):
     return wait_until_terminal(
-        fetch, instance_id="inst", task_id="t1", policy=policy, clock=ft.clock, sleep=ft.sleep,
-        rng=random.Random(7), **kw,
+        fetch,
+        instance_id="inst",
+        task_id="t1",
+        policy=policy,
+        clock=ft.clock,
+        sleep=ft.sleep,
+        rng=random.Random(7),
+        **kw,
     )
 
 
 @pytest.mark.parametrize(
     "status,outcome",
-    [("SUCCESS", Outcome.SUCCEEDED), ("FAILED", Outcome.FAILED), ("CANCELLED", Outcome.FAILED),
-     ("DELETED", Outcome.FAILED), ("CREATED", Outcome.PENDING), ("EXECUTING", Outcome.PENDING),
-     ("PAUSED", Outcome.UNKNOWN), ("", Outcome.UNKNOWN)],
+    [
+        ("SUCCESS", Outcome.SUCCEEDED),
+        ("FAILED", Outcome.FAILED),
+        ("CANCELLED", Outcome.FAILED),
+        ("DELETED", Outcome.FAILED),
+        ("CREATED", Outcome.PENDING),
+        ("EXECUTING", Outcome.PENDING),
+        ("PAUSED", Outcome.UNKNOWN),
+        ("", Outcome.UNKNOWN),
+    ],
 )
 def test_classify(status: str, outcome: Outcome) -> None:
     """Documented statuses map to success, failure or pending; anything else is unknown."""
@@ -228,9 +243,13 @@ def test_progress_callback_sees_status_changes_and_percentage() -> None:
     ft = FakeTime()
     fetch = scripted(ft, [(0, "CREATED"), (2, "EXECUTING"), (30, "SUCCESS")])
     events: list[WaitProgress] = []
-    run(ft, fetch, WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=4),
+    run(
+        ft,
+        fetch,
+        WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=4),
         progress=lambda _e: TaskProgress(progress_percentage=50, remain_time=None, step_list=[]),
-        on_progress=events.append)
+        on_progress=events.append,
+    )
     statuses = [e.status for e in events if e.status_changed]
     assert statuses == ["CREATED", "EXECUTING", "SUCCESS"]
     assert events[0].percentage is None
@@ -248,7 +267,9 @@ def test_progress_errors_do_not_break_the_wait() -> None:
         calls.append(1)
         raise NotFoundError("task_progress", 404, "DMS.00404023", "no progress", "r")
 
-    assert run(ft, fetch, WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=8), progress=progress).succeeded
+    assert run(
+        ft, fetch, WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=8), progress=progress
+    ).succeeded
     assert len(calls) == 1
 
 
@@ -265,8 +286,12 @@ def test_stop_event_cancels_the_wait() -> None:
 
 @pytest.mark.parametrize(
     "kwargs,field",
-    [({"timeout": 0}, "timeout"), ({"poll_interval": -1}, "poll_interval"),
-     ({"poll_interval": 10, "max_poll_interval": 5}, "max_poll_interval"), ({"multiplier": 0.5}, "multiplier")],
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"poll_interval": -1}, "poll_interval"),
+        ({"poll_interval": 10, "max_poll_interval": 5}, "max_poll_interval"),
+        ({"multiplier": 0.5}, "multiplier"),
+    ],
 )
 def test_policy_rejects_bad_settings(kwargs: dict, field: str) -> None:
     """A nonsensical policy is refused with the field named."""
@@ -283,7 +308,9 @@ def test_progress_is_asked_again_only_when_the_estimate_runs_out() -> None:
 
     def progress(_end: float) -> TaskProgress:
         asked.append(ft.now - 1000.0)
-        return TaskProgress(progress_percentage=0, remain_time=max(0, math.ceil(60 - (ft.now - 1000.0))), step_list=[])
+        return TaskProgress(
+            progress_percentage=0, remain_time=max(0, math.ceil(60 - (ft.now - 1000.0))), step_list=[]
+        )
 
     run(ft, fetch, WaitPolicy(timeout=300, poll_interval=5, max_poll_interval=30), progress=progress)
     assert len(asked) == 1
@@ -305,6 +332,7 @@ def test_an_estimate_that_runs_out_is_refreshed() -> None:
     run(ft, fetch, WaitPolicy(timeout=300, poll_interval=5, max_poll_interval=30), progress=progress)
     assert len(asked) >= 2 and asked[1] - asked[0] == pytest.approx(20)
     assert 70 <= fetch.calls[-1] <= 90
+
 
 # -- the engine's guarantees and its rules as data ---------------------------------------------------
 
@@ -329,14 +357,26 @@ def test_never_more_calls_than_a_fixed_loop_nor_later_than_one_interval(estimate
             _end: float, duration: float = duration, ft: FakeTime = ft, asked: list[float] = asked
         ) -> TaskProgress | None:
             asked.append(ft.now)
-            left = {"true": math.ceil(max(0.0, duration - (ft.now - 1000.0))), "stale-20s": 20, "zero": 0,
-                    "none": None}[estimate]
+            left = {
+                "true": math.ceil(max(0.0, duration - (ft.now - 1000.0))),
+                "stale-20s": 20,
+                "zero": 0,
+                "none": None,
+            }[estimate]
             return TaskProgress(progress_percentage=10, remain_time=left, step_list=[])
 
         events: list[WaitProgress] = []
-        wait_until_terminal(fetch, instance_id="inst", task_id="t1", progress=progress, on_progress=events.append,
-                            policy=WaitPolicy(timeout=600, poll_interval=5, max_poll_interval=30),
-                            clock=ft.clock, sleep=ft.sleep, rng=random.Random(seed * 1000 + tenths))
+        wait_until_terminal(
+            fetch,
+            instance_id="inst",
+            task_id="t1",
+            progress=progress,
+            on_progress=events.append,
+            policy=WaitPolicy(timeout=600, poll_interval=5, max_poll_interval=30),
+            clock=ft.clock,
+            sleep=ft.sleep,
+            rng=random.Random(seed * 1000 + tenths),
+        )
         calls = len(fetch.calls) + len(asked)
         assert calls <= fixed_loop_calls(duration, 5), (duration, fetch.calls, asked)
         late = fetch.calls[-1] - duration
@@ -348,21 +388,39 @@ def test_never_more_calls_than_a_fixed_loop_nor_later_than_one_interval(estimate
 def test_rules_are_data_a_custom_acceptor_changes_the_outcome() -> None:
     """A wait follows the acceptors it is given: here a 404 fails at once and 'PAUSED' succeeds."""
     ft = FakeTime()
-    rules = Rules("demo", (
-        Acceptor(Action.SUCCESS, states=frozenset({"PAUSED"})),
-        Acceptor(Action.RETRY, states=frozenset({"EXECUTING"})),
-        Acceptor(Action.FAILURE, errors=(NotFoundError,)),
-    ))
+    rules = Rules(
+        "demo",
+        (
+            Acceptor(Action.SUCCESS, states=frozenset({"PAUSED"})),
+            Acceptor(Action.RETRY, states=frozenset({"EXECUTING"})),
+            Acceptor(Action.FAILURE, errors=(NotFoundError,)),
+        ),
+    )
     fetch = scripted(ft, [(0, "EXECUTING"), (3, "PAUSED")])
-    done, state = wait(fetch, rules=rules, state_of=lambda t: str(t.status), policy=WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1),
-                       instance_id="inst", on_timeout=lambda s, c: TimeoutError(), clock=ft.clock, sleep=ft.sleep)
+    done, state = wait(
+        fetch,
+        rules=rules,
+        state_of=lambda t: str(t.status),
+        policy=WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1),
+        instance_id="inst",
+        on_timeout=lambda s, c: TimeoutError(),
+        clock=ft.clock,
+        sleep=ft.sleep,
+    )
     assert done.status == "PAUSED" and state.polls == len(fetch.calls) == 4
     ft2 = FakeTime()
     missing = NotFoundError("show_task", 404, "DMS.00404023", "no task", "r")
     with pytest.raises(NotFoundError):
-        wait(scripted(ft2, [(0, missing)]), rules=rules, state_of=lambda t: str(t.status),
-             policy=WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1), instance_id="inst",
-             on_timeout=lambda s, c: TimeoutError(), clock=ft2.clock, sleep=ft2.sleep)
+        wait(
+            scripted(ft2, [(0, missing)]),
+            rules=rules,
+            state_of=lambda t: str(t.status),
+            policy=WaitPolicy(timeout=60, poll_interval=1, max_poll_interval=1),
+            instance_id="inst",
+            on_timeout=lambda s, c: TimeoutError(),
+            clock=ft2.clock,
+            sleep=ft2.sleep,
+        )
     assert ft2.sleeps == []
 
 
@@ -390,9 +448,15 @@ def test_a_first_observation_costs_no_call() -> None:
     """An observation handed in (a search's result) is the first poll: no call is made for it."""
     ft = FakeTime()
     fetch = scripted(ft, [(0, "EXECUTING"), (4, "SUCCESS")])
-    result = wait_until_terminal(fetch, instance_id="inst", task_id="t1", first=task("EXECUTING"),
-                                 policy=WaitPolicy(timeout=60, poll_interval=2, max_poll_interval=2),
-                                 clock=ft.clock, sleep=ft.sleep)
+    result = wait_until_terminal(
+        fetch,
+        instance_id="inst",
+        task_id="t1",
+        first=task("EXECUTING"),
+        policy=WaitPolicy(timeout=60, poll_interval=2, max_poll_interval=2),
+        clock=ft.clock,
+        sleep=ft.sleep,
+    )
     assert result.succeeded and fetch.calls == [2, 4]
 
 
@@ -408,6 +472,13 @@ def test_stop_event_ends_a_pause_with_an_injected_sleep() -> None:
             stop.set()
 
     with pytest.raises(TaskCancelledError) as info:
-        wait_until_terminal(fetch, instance_id="inst", task_id="t1", stop_event=stop, clock=ft.clock, sleep=sleep,
-                            policy=WaitPolicy(timeout=600, poll_interval=5, max_poll_interval=5))
+        wait_until_terminal(
+            fetch,
+            instance_id="inst",
+            task_id="t1",
+            stop_event=stop,
+            clock=ft.clock,
+            sleep=sleep,
+            policy=WaitPolicy(timeout=600, poll_interval=5, max_poll_interval=5),
+        )
     assert len(fetch.calls) == 2 and info.value.polls == 2 and info.value.elapsed == pytest.approx(10)

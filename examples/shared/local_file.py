@@ -45,6 +45,13 @@ class LocalFile(pulumi.dynamic.Resource, module="local", name="File"):
     written_at: pulumi.Output[float]
 
     def __init__(
-        self, name: str, *, path: pulumi.Input[str], content: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        *,
+        path: pulumi.Input[str],
+        content: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(LocalFileProvider(), name, {"path": path, "content": content, "written_at": None}, opts)
+        super().__init__(
+            LocalFileProvider(), name, {"path": path, "content": content, "written_at": None}, opts
+        )

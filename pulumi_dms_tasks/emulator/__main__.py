@@ -51,15 +51,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a local emulator of the Huawei Cloud DMS background-task API.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=0, help="port to listen on; 0 picks a free one (default)")
+    parser.add_argument(
+        "--port", type=_port, default=0, help="port to listen on; 0 picks a free one (default)"
+    )
     parser.add_argument("--ak", required=True, type=_non_empty, help="access key the emulator accepts")
     secret = parser.add_mutually_exclusive_group()
-    secret.add_argument("--sk-file", metavar="FILE", help=f"file whose first line is the secret key for --ak (or set {SK_ENV})")
-    secret.add_argument("--sk", type=_non_empty, help="secret key for --ak; shown by ps, prefer --sk-file or " + SK_ENV)
+    secret.add_argument(
+        "--sk-file",
+        metavar="FILE",
+        help=f"file whose first line is the secret key for --ak (or set {SK_ENV})",
+    )
+    secret.add_argument(
+        "--sk", type=_non_empty, help="secret key for --ak; shown by ps, prefer --sk-file or " + SK_ENV
+    )
     parser.add_argument("--project-id", required=True, type=_non_empty, help="the project id in API paths")
     parser.add_argument("--security-token", type=_non_empty, help="require this X-Security-Token")
     parser.add_argument("--tasks", metavar="FILE", help='JSON file {"instances": {"<id>": [<task>, ...]}}')
-    parser.add_argument("--demo", action="store_true", help="seed demo tasks with fixed ids (listed on stderr)")
+    parser.add_argument(
+        "--demo", action="store_true", help="seed demo tasks with fixed ids (listed on stderr)"
+    )
     parser.add_argument("--log-requests", action="store_true", help="log every request to stderr")
     return parser
 
@@ -86,14 +96,18 @@ def _secret_key(parser: argparse.ArgumentParser, args: argparse.Namespace) -> st
             with open(args.sk_file, encoding="utf-8") as handle:
                 text = handle.readline()
         except (OSError, UnicodeDecodeError) as exc:
-            parser.error(f"argument --sk-file: cannot read {args.sk_file}: {getattr(exc, 'strerror', None) or exc}")
+            parser.error(
+                f"argument --sk-file: cannot read {args.sk_file}: {getattr(exc, 'strerror', None) or exc}"
+            )
         key = text.rstrip("\r\n")
         if not key.strip():
             parser.error(f"argument --sk-file: the first line of {args.sk_file} is empty")
         return key
     key = os.environ.get(SK_ENV, "")
     if not key.strip():
-        parser.error(f"the secret key is required: --sk-file FILE, the {SK_ENV} environment variable, or --sk")
+        parser.error(
+            f"the secret key is required: --sk-file FILE, the {SK_ENV} environment variable, or --sk"
+        )
     return key
 
 

@@ -64,19 +64,22 @@ def refuse_foreign(method: str, headers: _Headers, body: bytes) -> Reply | None:
     """The refusal for a request a web page could have sent, or ``None`` when it may proceed."""
     host = headers.get("Host")
     if host is None or not is_loopback_host(host):
-        return admin_error(403, "the admin API only answers requests whose Host is a loopback name or address",
-                           "Host")
+        return admin_error(
+            403, "the admin API only answers requests whose Host is a loopback name or address", "Host"
+        )
     origin = headers.get("Origin")
     if origin is not None:
         match = _ORIGIN.fullmatch(origin.strip())
         if match is None or not is_loopback_host(match.group(1)):
-            return admin_error(403, "the admin API refuses cross-origin requests (Origin is not a loopback origin)",
-                               "Origin")
+            return admin_error(
+                403, "the admin API refuses cross-origin requests (Origin is not a loopback origin)", "Origin"
+            )
     if method in _BODY_METHODS or body:
         media_type = (headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
         if media_type != "application/json":
-            return admin_error(415, "the admin API takes JSON only: send Content-Type: application/json",
-                               "Content-Type")
+            return admin_error(
+                415, "the admin API takes JSON only: send Content-Type: application/json", "Content-Type"
+            )
     return None
 
 
@@ -101,7 +104,10 @@ def _object(body: bytes) -> dict[str, Any]:
 def _segment(raw: str, field: str) -> str:
     decoded = decode_segment(raw)
     if decoded is None:
-        raise SpecError(field, "path segment has a malformed escape or an encoded '/', '\\', control character or dot segment")
+        raise SpecError(
+            field,
+            "path segment has a malformed escape or an encoded '/', '\\', control character or dot segment",
+        )
     return decoded
 
 
@@ -130,8 +136,10 @@ def _dispatch(store: Store, method: str, path: str, body: bytes) -> Reply:
             instance_id = parse_instance_id(data.get("instance_id"))
             engine = None if data.get("engine") is None else parse_engine(data["engine"])
             created = store.add_instance(instance_id, engine)
-            return Reply(201 if created else 200, {"instance_id": instance_id, "engine": store.engine(instance_id),
-                                                   "created": created})
+            return Reply(
+                201 if created else 200,
+                {"instance_id": instance_id, "engine": store.engine(instance_id), "created": created},
+            )
     if (match := _TASKS.fullmatch(path)) and method == "POST":
         instance_id = parse_instance_id(_segment(match.group(1), "instance_id"))
         spec = parse_task_spec(_object(body))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .._constants import API_TIME_FORMAT, LIST_PAGE_LIMIT
 from ._specs import TASK_ID_PATTERN
@@ -89,7 +89,7 @@ def _int_param(
     return value
 
 
-def _time_param(query: list[tuple[str, str]], name: str) -> datetime | None | str:
+def _time_param(query: list[tuple[str, str]], name: str) -> datetime | str | None:
     found = _first(query, name)
     if found is None:
         return None
@@ -97,7 +97,7 @@ def _time_param(query: list[tuple[str, str]], name: str) -> datetime | None | st
     if not _API_TIME.fullmatch(text):
         return name
     try:
-        return datetime.strptime(text, API_TIME_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, API_TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return name
 
@@ -161,7 +161,8 @@ def _first_index(query: list[tuple[str, str]], request_id: str) -> int | Reply:
             values[name] = max(value, 1)
     if len(set(values.values())) > 1:
         return api_error(
-            INVALID_PARAMETER, request_id,
+            INVALID_PARAMETER,
+            request_id,
             f"start ({values['start']}) and offset ({values['offset']}) name the same index and disagree",
         )
     return next(iter(values.values()), 1)

@@ -51,16 +51,51 @@ def seed_demo(store: Store) -> None:
     now = store.now()
     # (instance, id, name, params, timeline, created offset, progress)
     tasks = [
-        (DEMO_INSTANCE_ID, DEMO_TASK_OLD, "changeRetentionPolicy", '{"retention_policy":"time_base"}',
-         (_E("EXECUTING", 0), _E("SUCCESS", 42)), timedelta(days=-2), True),
-        (DEMO_INSTANCE_ID, DEMO_TASK_SUCCEEDS, "bindInstancePublicIp", '{"public_bandwidth":"100"}',
-         (_E("EXECUTING", 0, "bindEip"), _E("SUCCESS", 3, "done")), timedelta(0), True),
-        (DEMO_INSTANCE_ID, DEMO_TASK_FAILS, "modifyAutoTopic", '{"enable_auto_topic":"true"}',
-         (_E("EXECUTING", 0, "restartBrokers"), _E("FAILED", 4, "done")), timedelta(0), True),
-        (DEMO_INSTANCE_ID_2, DEMO_TASK_CANCELLED, "unbindInstancePublicIp", "",
-         (_E("CANCELLED", 0),), timedelta(days=-1), False),
-        (DEMO_INSTANCE_ID_2, DEMO_TASK_SLOW, "kafkaConfigModify", '{"configs":"log.retention.hours=72"}',
-         (_E("EXECUTING", 1, "applyConfig"), _E("SUCCESS", 30, "done")), timedelta(0), True),
+        (
+            DEMO_INSTANCE_ID,
+            DEMO_TASK_OLD,
+            "changeRetentionPolicy",
+            '{"retention_policy":"time_base"}',
+            (_E("EXECUTING", 0), _E("SUCCESS", 42)),
+            timedelta(days=-2),
+            True,
+        ),
+        (
+            DEMO_INSTANCE_ID,
+            DEMO_TASK_SUCCEEDS,
+            "bindInstancePublicIp",
+            '{"public_bandwidth":"100"}',
+            (_E("EXECUTING", 0, "bindEip"), _E("SUCCESS", 3, "done")),
+            timedelta(0),
+            True,
+        ),
+        (
+            DEMO_INSTANCE_ID,
+            DEMO_TASK_FAILS,
+            "modifyAutoTopic",
+            '{"enable_auto_topic":"true"}',
+            (_E("EXECUTING", 0, "restartBrokers"), _E("FAILED", 4, "done")),
+            timedelta(0),
+            True,
+        ),
+        (
+            DEMO_INSTANCE_ID_2,
+            DEMO_TASK_CANCELLED,
+            "unbindInstancePublicIp",
+            "",
+            (_E("CANCELLED", 0),),
+            timedelta(days=-1),
+            False,
+        ),
+        (
+            DEMO_INSTANCE_ID_2,
+            DEMO_TASK_SLOW,
+            "kafkaConfigModify",
+            '{"configs":"log.retention.hours=72"}',
+            (_E("EXECUTING", 1, "applyConfig"), _E("SUCCESS", 30, "done")),
+            timedelta(0),
+            True,
+        ),
     ]
     for instance_id, task_id, name, params, timeline, offset, progress in tasks:
         store.add_task(

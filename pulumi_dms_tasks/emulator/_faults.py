@@ -26,9 +26,9 @@ from ._specs import SpecError
 
 __all__ = [
     "FAULT_KINDS",
+    "MALFORMED_BODY",
     "OPERATIONS",
     "Fault",
-    "MALFORMED_BODY",
     "error_for_status",
     "make_fault",
     "wrong_shape_body",
@@ -120,7 +120,9 @@ def make_fault(
     if isinstance(retry_after, str):
         # It becomes a header value: printable ASCII only, so it cannot break the response apart.
         if not retry_after.strip() or len(retry_after) > 64 or not all(" " <= c <= "~" for c in retry_after):
-            raise SpecError("retry_after", "must be seconds or an HTTP date (at most 64 printable ASCII characters)")
+            raise SpecError(
+                "retry_after", "must be seconds or an HTTP date (at most 64 printable ASCII characters)"
+            )
     else:
         retry_after = _seconds(retry_after, "retry_after")
     delay_s = _seconds(delay, "delay")

@@ -140,7 +140,9 @@ class Emulator:
         by :meth:`add_task` are Kafka instances. RabbitMQ instances have no progress API: that path
         answers 404 ``APIGW.0101``, as the gateway answers a path it does not know.
         """
-        self._store.add_instance(parse_instance_id(instance_id), None if engine is None else parse_engine(engine))
+        self._store.add_instance(
+            parse_instance_id(instance_id), None if engine is None else parse_engine(engine)
+        )
 
     def engine(self, instance_id: str) -> str | None:
         """The instance's engine (``None`` when there is no such instance)."""

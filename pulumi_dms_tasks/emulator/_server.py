@@ -18,13 +18,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ._verify import SignatureRejected, verify_request
 from . import _admin, _api
 from ._faults import MALFORMED_BODY, Fault, error_for_status, wrong_shape_body
 from ._state import Store
+from ._verify import SignatureRejected, verify_request
 from ._wire import API_NOT_FOUND, Reply, admin_error, api_error, encode_json
 
-__all__ = ["Credentials", "EmulatorServer", "Handler", "MAX_BODY_BYTES"]
+__all__ = ["MAX_BODY_BYTES", "Credentials", "EmulatorServer", "Handler"]
 
 MAX_BODY_BYTES = 1 << 20
 _DECIMAL = re.compile(r"[0-9]{1,18}")  # ASCII only: str.isdigit() also takes "²"
@@ -224,7 +224,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json;charset=UTF-8")
         # 204 must not carry a body or a Content-Length (RFC 9110 8.6); every other reply does.
         if reply.status != 204:
-            self.send_header("Content-Length", str(len(body or b"") if content_length is None else content_length))
+            self.send_header(
+                "Content-Length", str(len(body or b"") if content_length is None else content_length)
+            )
         for name, value in reply.headers.items():
             self.send_header(name, value)
         if close:
@@ -236,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- dispatch ------------------------------------------------------------------------------
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._handle()
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
@@ -252,7 +254,10 @@ class Handler(BaseHTTPRequestHandler):
             # A bug in the emulator must surface as a 500 with a traceback, not as a network fault.
             traceback.print_exc(file=sys.stderr)
             if not self._responded:
-                self._write(Reply(500, {"error_code": "DMS.00500000", "error_msg": "Internal error (emulator bug)"}), close=True)
+                self._write(
+                    Reply(500, {"error_code": "DMS.00500000", "error_msg": "Internal error (emulator bug)"}),
+                    close=True,
+                )
 
     def _route(self) -> None:
         parts = urlsplit(self.path)
@@ -263,7 +268,9 @@ class Handler(BaseHTTPRequestHandler):
         except _BodyError as exc:
             if not is_admin:
                 self.server.store.record(self.command, path, parts.query, None, exc.status)
-            self._write(Reply(exc.status, {"error_code": f"HTTP.{exc.status}", "error_msg": exc.message}), close=True)
+            self._write(
+                Reply(exc.status, {"error_code": f"HTTP.{exc.status}", "error_msg": exc.message}), close=True
+            )
             return
         if is_admin:
             self._handle_admin(path[len(_admin.PREFIX) :], body)
@@ -293,7 +300,9 @@ class Handler(BaseHTTPRequestHandler):
             "fault": None,
         }
         try:
-            if call is None or (call.operation == "progress" and not store.has_progress_api(call.instance_id)):
+            if call is None or (
+                call.operation == "progress" and not store.has_progress_api(call.instance_id)
+            ):
                 # RabbitMQ has no progress API: its instances get the gateway's answer to a path it
                 # does not know, before any signature check, like every unknown path.
                 self._send(api_error(API_NOT_FOUND, self.request_id))
@@ -311,7 +320,11 @@ class Handler(BaseHTTPRequestHandler):
                 )
             except SignatureRejected as exc:
                 self._pending["rejected"] = True
-                self._send(Reply(401, {"error_code": exc.code, "error_msg": exc.message, "request_id": self.request_id}))
+                self._send(
+                    Reply(
+                        401, {"error_code": exc.code, "error_msg": exc.message, "request_id": self.request_id}
+                    )
+                )
                 return
             query = parse_qsl(query_text, keep_blank_values=True)
             fault = store.take_fault(call.operation)
@@ -323,7 +336,9 @@ class Handler(BaseHTTPRequestHandler):
                 if fault.kind != "delay":
                     self._serve_fault(fault, call, query)
                     return
-            self._send(_api.answer(store, call, query, project_id=creds.project_id, request_id=self.request_id))
+            self._send(
+                _api.answer(store, call, query, project_id=creds.project_id, request_id=self.request_id)
+            )
         finally:
             # Whatever happened (a drop, an interrupted delay, a crash), the call is counted once.
             self._record(None)

@@ -50,7 +50,17 @@ __all__ = [
 DEFAULT_TASK_NAME = "bindInstancePublicIp"
 DEFAULT_USER_NAME = "emulator-user"
 TASK_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-_TASK_KEYS = {"name", "params", "user_name", "user_id", "timeline", "timeline_start", "created_at", "progress", "id"}
+_TASK_KEYS = {
+    "name",
+    "params",
+    "user_name",
+    "user_id",
+    "timeline",
+    "timeline_start",
+    "created_at",
+    "progress",
+    "id",
+}
 # "created": the timeline runs from the task's creation. "first_read": it runs from the first API
 # read of the task, so a test or demo sees the whole timeline however long its own set-up takes.
 TIMELINE_STARTS = ("created", "first_read")
@@ -135,7 +145,9 @@ def parse_timeline(value: Any, field: str = "timeline") -> tuple[TimelineEntry, 
         status = _text(item.get("status"), f"{where}.status")
         after = item.get("after", 0)
         if not _is_number(after) or not math.isfinite(after) or not 0 <= after <= MAX_AFTER_SECONDS:
-            raise SpecError(f"{where}.after", f"must be a number of seconds between 0 and {MAX_AFTER_SECONDS} (100 years)")
+            raise SpecError(
+                f"{where}.after", f"must be a number of seconds between 0 and {MAX_AFTER_SECONDS} (100 years)"
+            )
         step = item.get("step")
         if step is not None:
             step = _text(step, f"{where}.step")
@@ -279,7 +291,9 @@ def parse_busy_tasks(body: Any) -> list[TaskSpec]:
             raise SpecError(f"{where}.{extra[0]}", "unknown field")
         seconds = item.get("seconds", DEFAULT_CHANGE_SECONDS)
         if not _is_number(seconds) or not math.isfinite(seconds) or not 0 < seconds <= MAX_AFTER_SECONDS:
-            raise SpecError(f"{where}.seconds", f"must be a number of seconds above 0 and at most {MAX_AFTER_SECONDS}")
+            raise SpecError(
+                f"{where}.seconds", f"must be a number of seconds above 0 and at most {MAX_AFTER_SECONDS}"
+            )
         final = item.get("final", "SUCCESS")
         if final not in ("SUCCESS", "FAILED", "CANCELLED"):
             raise SpecError(f"{where}.final", "must be 'SUCCESS', 'FAILED' or 'CANCELLED'")

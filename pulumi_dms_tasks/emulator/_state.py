@@ -11,7 +11,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .._models import format_api_timestamp
@@ -35,7 +35,7 @@ LOG_SIZE = 1000
 
 def utc_now() -> datetime:
     """The real clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class EngineConflictError(SpecError):
@@ -110,8 +110,8 @@ class Store:
         """The injected clock's time, always timezone-aware UTC."""
         value = self._clock()
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
     # -- instances and tasks -------------------------------------------------------------------
 
@@ -124,7 +124,9 @@ class Store:
             if instance_id in self._instances:
                 current = self._engines.get(instance_id, DEFAULT_ENGINE)
                 if engine is not None and engine != current:
-                    raise EngineConflictError("engine", f"instance {instance_id} exists as a {current} instance")
+                    raise EngineConflictError(
+                        "engine", f"instance {instance_id} exists as a {current} instance"
+                    )
                 return False
             self._instances[instance_id] = {}
             self._engines[instance_id] = engine or DEFAULT_ENGINE
@@ -183,7 +185,9 @@ class Store:
         """Store several tasks at once (one creation time for all); return their ids in order."""
         with self._lock:
             now = self.now()
-            return [self.add_task(instance_id, replace(spec, created_at=spec.created_at or now)) for spec in specs]
+            return [
+                self.add_task(instance_id, replace(spec, created_at=spec.created_at or now)) for spec in specs
+            ]
 
     def note_read(self, task: StoredTask, now: datetime) -> StoredTask:
         """Start a ``first_read`` task's timeline at its first API read; return the task as stored."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 __all__ = [
@@ -53,7 +53,7 @@ class TimelineEntry:
         return out
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 DEFAULT_TIMELINE: tuple[TimelineEntry, ...] = (TimelineEntry("SUCCESS", 0.0),)
 
@@ -103,9 +103,7 @@ def _end_of_work(timeline: tuple[TimelineEntry, ...]) -> float:
     return timeline[-1].after if timeline else 0.0
 
 
-def progress_at(
-    timeline: tuple[TimelineEntry, ...], created_at: datetime, now: datetime
-) -> dict[str, Any]:
+def progress_at(timeline: tuple[TimelineEntry, ...], created_at: datetime, now: datetime) -> dict[str, Any]:
     """The progress API body: percentage, seconds remaining and one step per timeline entry."""
     index = reached_index(timeline, created_at, now)
     elapsed = max(0.0, _elapsed(created_at, now))
@@ -132,7 +130,5 @@ def progress_at(
             statue, start_ms, end_ms = "COMPLETED", epoch_millis(start), epoch_millis(start)
         else:
             statue, start_ms, end_ms = "IN_PROGRESS", epoch_millis(start), None
-        steps.append(
-            {"name": entry.step_name, "statue": statue, "start_time": start_ms, "end_time": end_ms}
-        )
+        steps.append({"name": entry.step_name, "statue": statue, "start_time": start_ms, "end_time": end_ms})
     return {"progress_percentage": percentage, "remain_time": remain, "step_list": steps}

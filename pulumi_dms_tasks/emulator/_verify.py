@@ -10,7 +10,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .._canonical import (
     ALGORITHM,
@@ -50,7 +50,9 @@ class VerifiedRequest:
 def parse_authorization(value: str) -> tuple[str, list[str], str]:
     """Split an ``Authorization`` header into (access key, signed headers, signature)."""
     if not value.startswith(ALGORITHM + " "):
-        raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: unsupported algorithm")
+        raise SignatureRejected(
+            "APIGW.0301", "Incorrect IAM authentication information: unsupported algorithm"
+        )
     fields: dict[str, str] = {}
     for item in value[len(ALGORITHM) + 1 :].split(","):
         key, sep, val = item.strip().partition("=")
@@ -100,7 +102,9 @@ def verify_request(
     lowered = {k.lower(): v for k, v in headers.items()}
     auth = lowered.get("authorization")
     if not auth:
-        raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: Authorization header missing")
+        raise SignatureRejected(
+            "APIGW.0301", "Incorrect IAM authentication information: Authorization header missing"
+        )
     access_key, names, signature = parse_authorization(auth)
     for required in ALWAYS_SIGNED:
         if required not in names:
@@ -114,12 +118,12 @@ def verify_request(
         )
     sdk_date_text = lowered["x-sdk-date"]
     try:
-        sdk_date = datetime.strptime(sdk_date_text, SDK_DATE_FORMAT).replace(tzinfo=timezone.utc)
+        sdk_date = datetime.strptime(sdk_date_text, SDK_DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise SignatureRejected(
             "APIGW.0301", "Incorrect IAM authentication information: X-Sdk-Date is malformed"
         ) from None
-    current = now or datetime.now(timezone.utc)
+    current = now or datetime.now(UTC)
     if abs((current - sdk_date).total_seconds()) > max_skew_seconds:
         raise SignatureRejected("APIGW.0303", "Incorrect app authentication information: signature expired")
     secret = secret_for(access_key)
@@ -132,13 +136,20 @@ def verify_request(
             or "x-security-token" not in names
             or not hmac.compare_digest(sent.encode("utf-8"), security_token.encode("utf-8"))
         ):
-            raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: invalid security token")
+            raise SignatureRejected(
+                "APIGW.0301", "Incorrect IAM authentication information: invalid security token"
+            )
     content_sha = HEADER_CONTENT_SHA.lower()
     if content_sha not in names:
         # An unsigned payload hash must not stand in for the body.
         lowered.pop(content_sha, None)
     declared = lowered.get(content_sha)
-    if body and declared and declared != "UNSIGNED-PAYLOAD" and declared.lower() != hashlib.sha256(body).hexdigest():
+    if (
+        body
+        and declared
+        and declared != "UNSIGNED-PAYLOAD"
+        and declared.lower() != hashlib.sha256(body).hexdigest()
+    ):
         raise SignatureRejected(
             "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail"
         )

@@ -24,13 +24,23 @@ __all__ = [
 ]
 
 # (HTTP status, error_code, message, is a gateway error). Gateway errors add request_id to the body.
-API_NOT_FOUND = (404, "APIGW.0101", "The API does not exist or has not been published in the environment", True)
+API_NOT_FOUND = (
+    404,
+    "APIGW.0101",
+    "The API does not exist or has not been published in the environment",
+    True,
+)
 INSTANCE_NOT_FOUND = (404, "DMS.00404022", "The instance does not exist", False)
 # What the real service answers for a well-formed unknown task id is undocumented (404 or an
 # empty list); the emulator picks a DMS-style 404.
 TASK_NOT_FOUND = (404, "DMS.00404023", "The task does not exist", False)
 PROGRESS_NOT_FOUND = (404, "DMS.00404023", "No progress is recorded for this task", False)
-INVALID_TASK_ID = (400, "DMS.00400070", "Invalid task ID: expected 32 lower-case hexadecimal characters", False)
+INVALID_TASK_ID = (
+    400,
+    "DMS.00400070",
+    "Invalid task ID: expected 32 lower-case hexadecimal characters",
+    False,
+)
 INVALID_PARAMETER = (400, "DMS.00400062", "Invalid request parameter", False)
 PROJECT_FORBIDDEN = (403, "DMS.00403003", "No permission to access the project", False)
 
@@ -57,9 +67,7 @@ def encode_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def api_error(
-    kind: tuple[int, str, str, bool], request_id: str, detail: str | None = None
-) -> Reply:
+def api_error(kind: tuple[int, str, str, bool], request_id: str, detail: str | None = None) -> Reply:
     """A Huawei-shaped error reply; ``detail`` follows the catalogue message (``msg: detail``)."""
     status, code, message, gateway = kind
     body: dict[str, str] = {"error_code": code, "error_msg": f"{message}: {detail}" if detail else message}

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 import pulumi  # noqa: E402
+import stackrun  # noqa: E402
 from pulumi import automation as auto  # noqa: E402
 
-import stackrun  # noqa: E402
 from pulumi_dms_tasks import BackgroundTask  # noqa: E402
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK  # noqa: E402
 
@@ -33,17 +33,29 @@ RESOURCE = "slow-task"
 
 def program() -> None:
     config = pulumi.Config("test")
-    BackgroundTask(RESOURCE, instance_id=INSTANCE, task_id=config.require("taskId"),
-                   timeout="10m", poll_interval="0.5s", max_poll_interval="1s")
+    BackgroundTask(
+        RESOURCE,
+        instance_id=INSTANCE,
+        task_id=config.require("taskId"),
+        timeout="10m",
+        poll_interval="0.5s",
+        max_poll_interval="1s",
+    )
 
 
 def main(argv: list[str]) -> int:
     mode, state_dir, url, task_id = argv[:4]
     runner = stackrun.StackRunner(project="cancel", stack="dev", state_dir=Path(state_dir), program=program)
     if mode == "up":
-        runner.set_config({"huaweicloud:projectId": TEST_PROJECT, "huaweicloud:accessKey": TEST_AK,
-                           "huaweicloud:secretKey": TEST_SK, "test:taskId": task_id},
-                          secret=("huaweicloud:secretKey",))
+        runner.set_config(
+            {
+                "huaweicloud:projectId": TEST_PROJECT,
+                "huaweicloud:accessKey": TEST_AK,
+                "huaweicloud:secretKey": TEST_SK,
+                "test:taskId": task_id,
+            },
+            secret=("huaweicloud:secretKey",),
+        )
         runner.set_path_config("huaweicloud:endpoints.dms", url)
         print("STARTING", flush=True)
         try:

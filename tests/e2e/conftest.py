@@ -98,11 +98,17 @@ def make_project(language_host: str, emulator: Any, tmp_path: Path) -> Callable[
             work_dir = tmp_path / f"project-{next(counter)}"
             extra = {"local_file.py": LOCAL_FILE, **project.pop("extra_files", {})}
             stackrun.write_project(work_dir, PROGRAMS / f"{program}.py", extra_files=extra, **project)
-        stack = stackrun.DirectoryStack(work_dir, f"t{uuid.uuid4().hex[:8]}", state_dir=tmp_path / "pulumi", env=extra_env)
+        stack = stackrun.DirectoryStack(
+            work_dir, f"t{uuid.uuid4().hex[:8]}", state_dir=tmp_path / "pulumi", env=extra_env
+        )
         stack.select()
         stack.configure(
-            {**base, "huaweicloud:endpoints.dms": endpoint or emulator.url, "test:outputDir": str(tmp_path / "out"),
-             **(config or {})},
+            {
+                **base,
+                "huaweicloud:endpoints.dms": endpoint or emulator.url,
+                "test:outputDir": str(tmp_path / "out"),
+                **(config or {}),
+            },
             secret=secret,
         )
         return stack
@@ -111,7 +117,9 @@ def make_project(language_host: str, emulator: Any, tmp_path: Path) -> Callable[
 
 
 @pytest.fixture()
-def make_stack(pulumi_cli: Path, emulator: Any, tmp_path: Path) -> Iterator[Callable[..., stackrun.StackRunner]]:
+def make_stack(
+    pulumi_cli: Path, emulator: Any, tmp_path: Path
+) -> Iterator[Callable[..., stackrun.StackRunner]]:
     """Build an Automation API stack for an inline program, configured for the emulator."""
 
     def build(
@@ -131,8 +139,10 @@ def make_stack(pulumi_cli: Path, emulator: Any, tmp_path: Path) -> Iterator[Call
             program=program,
             env=extra_env,
         )
-        runner.set_config({**base, "test:outputDir": str(tmp_path / "out"), **(config or {})},
-                          secret=("huaweicloud:secretKey",))
+        runner.set_config(
+            {**base, "test:outputDir": str(tmp_path / "out"), **(config or {})},
+            secret=("huaweicloud:secretKey",),
+        )
         runner.set_path_config("huaweicloud:endpoints.dms", endpoint or emulator.url)
         return runner
 
@@ -144,6 +154,8 @@ def copy_example(name: str, dest: Path) -> Path:
     and the checkout's virtualenv where its ``Pulumi.yaml`` expects it (``../../.venv``)."""
     examples = dest / "examples"
     shutil.copytree(ROOT / "examples" / name, examples / name)
-    shutil.copytree(ROOT / "examples" / "shared", examples / "shared", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "examples" / "shared", examples / "shared", ignore=shutil.ignore_patterns("__pycache__")
+    )
     (dest / ".venv").symlink_to(Path(sys.prefix))
     return examples / name

@@ -43,8 +43,12 @@ def gated_program() -> None:
 
 def test_up_waits_then_creates_the_dependent_and_reports_progress(make_stack, emulator) -> None:
     """`stack.up(on_output=...)` streams the progress lines; `stack.outputs()` has the task's fields."""
-    tid = emulator.add_task("inst-e2e", params={"k": 1}, timeline_start="first_read",
-                            timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 2}])
+    tid = emulator.add_task(
+        "inst-e2e",
+        params={"k": 1},
+        timeline_start="first_read",
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 2}],
+    )
     runner = make_stack(gated_program, config={"test:instanceId": "inst-e2e", "test:taskId": tid})
     messages: list[str] = []
     result = runner.stack.up(color="never", on_output=messages.append)
@@ -57,8 +61,11 @@ def test_up_waits_then_creates_the_dependent_and_reports_progress(make_stack, em
 
 def test_failed_task_raises_command_error_naming_the_task(make_stack, emulator, tmp_path: Path) -> None:
     """FAILED makes `stack.up()` raise CommandError with the task named; the dependent is not created."""
-    tid = emulator.add_task("inst-e2e", name="kafkaConfigModify",
-                            timeline=[{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 1}])
+    tid = emulator.add_task(
+        "inst-e2e",
+        name="kafkaConfigModify",
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 1}],
+    )
     runner = make_stack(gated_program, config={"test:instanceId": "inst-e2e", "test:taskId": tid})
     with pytest.raises(auto.CommandError) as info:
         runner.stack.up(color="never")
@@ -69,14 +76,19 @@ def test_failed_task_raises_command_error_naming_the_task(make_stack, emulator, 
 def test_preview_refresh_destroy_through_the_api(make_stack, emulator) -> None:
     """`preview()` sends no task call; `refresh()` re-reads; `destroy()` keeps the task; config updates in place."""
     tid = emulator.add_task("inst-e2e", timeline=[{"status": "EXECUTING", "after": 0}])
-    runner = make_stack(gated_program, config={"test:instanceId": "inst-e2e", "test:taskId": tid, "test:wait": "false"})
+    runner = make_stack(
+        gated_program, config={"test:instanceId": "inst-e2e", "test:taskId": tid, "test:wait": "false"}
+    )
     assert runner.stack.preview(color="never").change_summary == {"create": 3}
     assert emulator.request_counts()["total"] == 0
     runner.stack.up(color="never")
     emulator.set_timeline("inst-e2e", tid, [{"status": "SUCCESS", "after": 0}])
     runner.stack.refresh(color="never")
     resources = runner.stack.export_stack().deployment["resources"]
-    assert next(r for r in resources if r["type"].endswith("dms:BackgroundTask"))["outputs"]["status"] == "SUCCESS"
+    assert (
+        next(r for r in resources if r["type"].endswith("dms:BackgroundTask"))["outputs"]["status"]
+        == "SUCCESS"
+    )
     before = emulator.request_counts()["total"]
     runner.stack.set_config("test:timeout", auto.ConfigValue("7m"))
     assert runner.stack.up(color="never").summary.resource_changes.get("update") == 1

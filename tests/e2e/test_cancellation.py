@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 import stackrun
+
 from pulumi_dms_tasks.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,13 +42,24 @@ def launch_up(stack: stackrun.DirectoryStack) -> subprocess.Popen[str]:
 def launch_script(state_dir: Path, url: str, task_id: str) -> subprocess.Popen[str]:
     """An Automation API script (cancel_driver.py) running `up` of an inline program, in a session of
     its own: ``os.killpg(p.pid, SIGINT)`` is Ctrl-C in the terminal that runs the script."""
-    return subprocess.Popen([sys.executable, str(DRIVER), "up", str(state_dir), url, task_id], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, str(DRIVER), "up", str(state_dir), url, task_id],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def run_driver(mode: str, state_dir: Path, url: str = "-", task_id: str = "-") -> str:
-    done = subprocess.run([sys.executable, str(DRIVER), mode, str(state_dir), url, task_id], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(DRIVER), mode, str(state_dir), url, task_id],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return done.stdout + done.stderr
 
 
@@ -60,7 +71,9 @@ def _processes() -> dict[int, tuple[int, str]]:
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            command = (
+                Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            )
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
@@ -100,8 +113,9 @@ class Up:
     def __init__(self, proc: subprocess.Popen[str], emulator: Emulator) -> None:
         self.proc = proc
         # Wait until the provider polls: the create is in its wait loop.
-        assert _wait_for(lambda: emulator.request_counts()["by_operation"]["show"] >= 2 or proc.poll() is not None, 120), \
-            "the provider never polled"
+        assert _wait_for(
+            lambda: emulator.request_counts()["by_operation"]["show"] >= 2 or proc.poll() is not None, 120
+        ), "the provider never polled"
         assert proc.poll() is None, proc.communicate()[0]
         family = _descendants(proc.pid)
         self.cli = next(pid for pid, cmd in family.items() if cmd.split(" ", 1)[0].endswith("/pulumi"))
@@ -141,7 +155,9 @@ def _recovers(stack: stackrun.DirectoryStack, emulator: Emulator, task_id: str, 
     and `pulumi cancel --yes` comes first, as the README says."""
     if locked:
         refused = stack.run("refresh", "--clear-pending-creates", "--yes", check=False)
-        assert refused.returncode != 0 and "currently locked" in refused.stderr, refused.stdout + refused.stderr
+        assert refused.returncode != 0 and "currently locked" in refused.stderr, (
+            refused.stdout + refused.stderr
+        )
         stack.run("cancel", "--yes")
     stack.run("refresh", "--clear-pending-creates", "--yes")
     assert _pending(stack) == 0

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from local_file import LocalFile
 from pulumi import automation as auto
 
-from local_file import LocalFile
 from pulumi_dms_tasks import BackgroundTask
 from tests.hostile import Reply, Seen, serve, task_body
 
@@ -33,7 +33,11 @@ def program() -> None:
 
 def test_preview_names_inputs_that_would_crash_up(make_stack, emulator) -> None:
     """since in year 1 (+01:00) and a max_poll_interval under the default poll_interval fail preview."""
-    extra = {"task_name": "bindInstancePublicIp", "since": "0001-01-01T00:00:00+01:00", "max_poll_interval": "2s"}
+    extra = {
+        "task_name": "bindInstancePublicIp",
+        "since": "0001-01-01T00:00:00+01:00",
+        "max_poll_interval": "2s",
+    }
     runner = make_stack(program, config={"test:extra": json.dumps(extra)})
     before = emulator.request_counts()["total"]
     with pytest.raises(auto.CommandError) as info:
@@ -44,11 +48,16 @@ def test_preview_names_inputs_that_would_crash_up(make_stack, emulator) -> None:
     assert emulator.request_counts()["total"] == before
 
 
-def test_up_against_a_redirecting_endpoint_fails_and_the_target_sees_nothing(make_stack, tmp_path: Path) -> None:
+def test_up_against_a_redirecting_endpoint_fails_and_the_target_sees_nothing(
+    make_stack, tmp_path: Path
+) -> None:
     """A 307 to another port fails up at once naming it; the would-be SUCCESS server gets no request."""
     with serve(lambda seen, reply: reply.json(task_body(TASK, "SUCCESS"))) as target:
+
         def redirect(seen: Seen, reply: Reply) -> None:
-            reply.head(307, {"Location": target.url + seen.target, "Content-Length": "0", "Connection": "close"})
+            reply.head(
+                307, {"Location": target.url + seen.target, "Content-Length": "0", "Connection": "close"}
+            )
 
         with serve(redirect) as origin:
             extra = {"task_id": TASK, "timeout": "2m"}
@@ -58,7 +67,7 @@ def test_up_against_a_redirecting_endpoint_fails_and_the_target_sees_nothing(mak
                 runner.stack.up(color="never")
             elapsed = time.monotonic() - started
         assert target.seen == []
-    assert f"HTTP 307" in str(info.value) and f"redirect to {target.url} refused" in str(info.value)
+    assert "HTTP 307" in str(info.value) and f"redirect to {target.url} refused" in str(info.value)
     assert elapsed < 60
     assert not (tmp_path / "out" / "dependent.txt").exists()
 
@@ -68,7 +77,9 @@ def test_up_against_a_trickling_endpoint_ends_at_the_timeout(make_stack, tmp_pat
     body = json.dumps(task_body(TASK, "EXECUTING")).encode()
 
     def trickle(seen: Seen, reply: Reply) -> None:
-        reply.head(200, {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "close"})
+        reply.head(
+            200, {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "close"}
+        )
         reply.trickle(body, 1.0)
 
     with serve(trickle) as server:

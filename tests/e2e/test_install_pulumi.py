@@ -15,8 +15,25 @@ import pytest
 import stackrun
 
 ROOT = stackrun.ROOT
-TOOLS = ("bash", "cat", "dirname", "mkdir", "rm", "ln", "sed", "grep", "tail", "mktemp", "head", "cmp", "install",
-         "mv", "env", "sh", "chmod")
+TOOLS = (
+    "bash",
+    "cat",
+    "dirname",
+    "mkdir",
+    "rm",
+    "ln",
+    "sed",
+    "grep",
+    "tail",
+    "mktemp",
+    "head",
+    "cmp",
+    "install",
+    "mv",
+    "env",
+    "sh",
+    "chmod",
+)
 REASON = "go: github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3@v3.0.0: 403 Forbidden"
 
 
@@ -43,10 +60,19 @@ def checkout(pulumi_cli: Path, tmp_path: Path) -> dict[str, Path]:
 
 
 def _install(paths: dict[str, Path]) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": str(paths["tools"]), "HOME": str(paths["home"]), "PULUMI_TOOLS_CACHE": str(paths["home"] / "cache"),
-           "PULUMI_STANDIN_PYTHON": sys.executable}
-    done = subprocess.run(["bash", str(paths["root"] / "scripts" / "install-pulumi.sh")], env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        "PATH": str(paths["tools"]),
+        "HOME": str(paths["home"]),
+        "PULUMI_TOOLS_CACHE": str(paths["home"] / "cache"),
+        "PULUMI_STANDIN_PYTHON": sys.executable,
+    }
+    done = subprocess.run(
+        ["bash", str(paths["root"] / "scripts" / "install-pulumi.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return done
 
@@ -60,7 +86,9 @@ def test_stand_in_is_installed_recorded_and_refreshed(checkout: dict[str, Path])
     an outdated copy in the cache is replaced on the next run."""
     shutil.copy2(stackrun.BIN / "pulumi-language-python-exec", checkout["bin"])
     done = _install(checkout)
-    assert done.stdout.strip().splitlines()[-1] == str(checkout["root"] / ".tools" / "pulumi" / stackrun.VERSION / "bin")
+    assert done.stdout.strip().splitlines()[-1] == str(
+        checkout["root"] / ".tools" / "pulumi" / stackrun.VERSION / "bin"
+    )
     assert "the stand-in from tools/language-host" in done.stderr and "403 Forbidden" in done.stderr
     record = _record(checkout)
     assert record[0] == "stand-in" and REASON in record[1] and sys.executable in record[2]
@@ -72,7 +100,9 @@ def test_stand_in_is_installed_recorded_and_refreshed(checkout: dict[str, Path])
 
     (checkout["bin"] / "pulumi_language_host.py").write_text("# an older stand-in\n")
     _install(checkout)
-    assert (checkout["bin"] / "pulumi_language_host.py").read_bytes() == (source / "pulumi_language_host.py").read_bytes()
+    assert (checkout["bin"] / "pulumi_language_host.py").read_bytes() == (
+        source / "pulumi_language_host.py"
+    ).read_bytes()
 
 
 def test_a_real_host_is_left_alone(checkout: dict[str, Path]) -> None:

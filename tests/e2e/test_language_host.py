@@ -15,7 +15,9 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 
 
 def _stack(tmp_path: Path, **project) -> stackrun.DirectoryStack:
-    work_dir = stackrun.write_project(tmp_path / "project", PROGRAMS / "runtime_info.py", name="hostcheck", **project)
+    work_dir = stackrun.write_project(
+        tmp_path / "project", PROGRAMS / "runtime_info.py", name="hostcheck", **project
+    )
     stack = stackrun.DirectoryStack(work_dir, "dev", state_dir=tmp_path / "pulumi")
     stack.select()
     stack.config_set("test:plain", "visible")
@@ -23,7 +25,9 @@ def _stack(tmp_path: Path, **project) -> stackrun.DirectoryStack:
     return stack
 
 
-def test_directory_program_gets_project_stack_config_and_its_virtualenv(language_host, tmp_path: Path) -> None:
+def test_directory_program_gets_project_stack_config_and_its_virtualenv(
+    language_host, tmp_path: Path
+) -> None:
     """`pulumi up` in a project directory: the program runs from Pulumi.yaml's virtualenv, in the
     project directory, with the project, stack, organization, config and secret config it belongs to."""
     stack = _stack(tmp_path)
@@ -79,7 +83,9 @@ def _fake_distribution(site: Path, resource: bool) -> None:
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pulumi-fake\nVersion: 1.2.3\n")
     (site / "pulumi_fake").mkdir()
     (site / "pulumi_fake" / "__init__.py").write_text("")
-    (site / "pulumi_fake" / "pulumi-plugin.json").write_text(json.dumps({"resource": resource, "name": "fake"}))
+    (site / "pulumi_fake" / "pulumi-plugin.json").write_text(
+        json.dumps({"resource": resource, "name": "fake"})
+    )
 
 
 def test_installed_pulumi_packages_decide_the_required_plugins(language_host, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -41,8 +41,13 @@ def test_success_creates_dependent_and_exports_outputs(make_project, emulator) -
     """A task that turns SUCCESS unblocks the dependent resource; `pulumi stack output` has its fields."""
     params = {"public_ip_id": "eip-123", "enable_public_ip": True}
     # Timed from the first read: the stack's set-up takes a while, the wait must still be seen.
-    tid = emulator.add_task("inst-e2e", name="bindInstancePublicIp", params=params, timeline_start="first_read",
-                            timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 3}])
+    tid = emulator.add_task(
+        "inst-e2e",
+        name="bindInstancePublicIp",
+        params=params,
+        timeline_start="first_read",
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 3}],
+    )
     stack = make_project("gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid})
     up = stack.up()
     assert f"BackgroundTask task (inst-e2e/{tid}): EXECUTING" in up.stdout  # the wait is shown
@@ -51,7 +56,9 @@ def test_success_creates_dependent_and_exports_outputs(make_project, emulator) -
     assert out["name"] == "bindInstancePublicIp"
     assert out["params"] == params
     assert json.loads(out["params_json"]) == params
-    created, updated = (datetime.fromisoformat(out[k].replace("Z", "+00:00")) for k in ("created_at", "updated_at"))
+    created, updated = (
+        datetime.fromisoformat(out[k].replace("Z", "+00:00")) for k in ("created_at", "updated_at")
+    )
     assert out["created_at"].endswith("Z") and out["updated_at"].endswith("Z")
     assert out["duration_seconds"] == pytest.approx((updated - created).total_seconds(), abs=0.002)
     assert out["duration_seconds"] >= 3
@@ -60,8 +67,12 @@ def test_success_creates_dependent_and_exports_outputs(make_project, emulator) -
 
 def test_failed_task_fails_up_and_blocks_dependent(make_project, emulator, tmp_path: Path) -> None:
     """FAILED fails `pulumi up` naming the task, status, name and instance; the dependent is not created."""
-    tid = emulator.add_task("inst-e2e", name="kafkaConfigModify", params={"k": "v"},
-                            timeline=[{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 2}])
+    tid = emulator.add_task(
+        "inst-e2e",
+        name="kafkaConfigModify",
+        params={"k": "v"},
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "FAILED", "after": 2}],
+    )
     stack = make_project("gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid})
     text = _failure_text(stack.up(check=False))
     assert tid in text and "FAILED" in text and "kafkaConfigModify" in text and "inst-e2e" in text
@@ -72,8 +83,12 @@ def test_failed_task_fails_up_and_blocks_dependent(make_project, emulator, tmp_p
 
 def test_cancelled_task_fails_fast_and_blocks_dependent(make_project, emulator, tmp_path: Path) -> None:
     """CANCELLED is a failure at once (the vendor's Terraform provider would poll it until its timeout)."""
-    tid = emulator.add_task("inst-e2e", name="restartInstance", timeline=[{"status": "CANCELLED", "after": 0}])
-    stack = make_project("gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid, "test:timeout": "10m"})
+    tid = emulator.add_task(
+        "inst-e2e", name="restartInstance", timeline=[{"status": "CANCELLED", "after": 0}]
+    )
+    stack = make_project(
+        "gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid, "test:timeout": "10m"}
+    )
     text = _failure_text(stack.up(check=False))
     assert "CANCELLED" in text and tid in text and "restartInstance" in text
     assert not (tmp_path / "out" / "dependent.txt").exists()
@@ -83,7 +98,9 @@ def test_cancelled_task_fails_fast_and_blocks_dependent(make_project, emulator, 
 def test_timeout_fails_with_last_status(make_project, emulator, tmp_path: Path) -> None:
     """A task still EXECUTING at the timeout fails `up` with the last status and the task id."""
     tid = emulator.add_task("inst-e2e", timeline=RUNNING)
-    stack = make_project("gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid, "test:timeout": "4s"})
+    stack = make_project(
+        "gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid, "test:timeout": "4s"}
+    )
     text = _failure_text(stack.up(check=False))
     assert "timed out" in text and "last status EXECUTING" in text and tid in text
     assert not (tmp_path / "out" / "dependent.txt").exists()
@@ -109,10 +126,14 @@ def test_preview_reports_bad_input_without_requests(make_project, emulator) -> N
 def test_refresh_picks_up_changed_status_and_destroy_keeps_tasks(make_project, emulator) -> None:
     """With wait=false, `pulumi refresh` re-reads a changed status; `pulumi destroy` never deletes the task."""
     tid = emulator.add_task("inst-e2e", timeline=RUNNING)
-    stack = make_project("gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid, "test:wait": "false"})
+    stack = make_project(
+        "gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid, "test:wait": "false"}
+    )
     stack.up()
     assert stack.outputs()["status"] == "EXECUTING"
-    emulator.set_timeline("inst-e2e", tid, [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0.1}])
+    emulator.set_timeline(
+        "inst-e2e", tid, [{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 0.1}]
+    )
     stack.run("refresh", "--yes")
     assert _resource(stack, "dms:BackgroundTask")["outputs"]["status"] == "SUCCESS"
     stack.run("destroy", "--yes")
@@ -135,13 +156,25 @@ def test_update_of_wait_settings_makes_no_api_call(make_project, emulator) -> No
 
 def test_by_name_resource_finds_the_newest_task_since_and_keeps_it(make_project, emulator) -> None:
     """task_name + since: the newest matching task gates the dependent; a second `up` keeps it."""
-    now = datetime.now(timezone.utc)
-    emulator.add_task("inst-e2e", name="bindInstancePublicIp", created_at=now - timedelta(hours=2), params={"which": "old"})
-    newest = emulator.add_task("inst-e2e", name="bindInstancePublicIp", params={"which": "new"},
-                               timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 2}])
+    now = datetime.now(UTC)
+    emulator.add_task(
+        "inst-e2e", name="bindInstancePublicIp", created_at=now - timedelta(hours=2), params={"which": "old"}
+    )
+    newest = emulator.add_task(
+        "inst-e2e",
+        name="bindInstancePublicIp",
+        params={"which": "new"},
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 2}],
+    )
     emulator.add_task("inst-e2e", name="modifyAutoTopic", params={"which": "other"})
-    stack = make_project("by_name", config={"test:instanceId": "inst-e2e", "test:taskName": "bindInstancePublicIp",
-                                            "test:since": (now - timedelta(minutes=5)).isoformat()})
+    stack = make_project(
+        "by_name",
+        config={
+            "test:instanceId": "inst-e2e",
+            "test:taskName": "bindInstancePublicIp",
+            "test:since": (now - timedelta(minutes=5)).isoformat(),
+        },
+    )
     stack.up()
     out = stack.outputs()
     assert (out["task_id"], out["status"], out["params"]) == (newest, "SUCCESS", {"which": "new"})

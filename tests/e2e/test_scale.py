@@ -18,8 +18,14 @@ def many_program() -> None:
     config = pulumi.Config("test")
     ids = config.require_object("taskIds")
     tasks = [
-        BackgroundTask(f"task-{i}", instance_id=config.require("instanceId"), task_id=tid,
-                       timeout="5m", poll_interval="1s", max_poll_interval="3s")
+        BackgroundTask(
+            f"task-{i}",
+            instance_id=config.require("instanceId"),
+            task_id=tid,
+            timeout="5m",
+            poll_interval="1s",
+            max_poll_interval="3s",
+        )
         for i, tid in enumerate(ids)
     ]
     pulumi.export("statuses", [t.status for t in tasks])
@@ -27,16 +33,26 @@ def many_program() -> None:
 
 def long_program() -> None:
     config = pulumi.Config("test")
-    task = BackgroundTask("long", instance_id=config.require("instanceId"), task_id=config.require("taskId"),
-                          timeout="8m", poll_interval="5s", max_poll_interval="30s")
+    task = BackgroundTask(
+        "long",
+        instance_id=config.require("instanceId"),
+        task_id=config.require("taskId"),
+        timeout="8m",
+        poll_interval="5s",
+        max_poll_interval="30s",
+    )
     pulumi.export("status", task.status)
     pulumi.export("duration_seconds", task.duration_seconds)
 
 
 def test_twenty_five_tasks_finishing_together_all_succeed(make_stack, emulator) -> None:
     """25 tasks that finish at the same moment all end SUCCESS in one `up` (timing lives in bench/)."""
-    ids = [emulator.add_task("inst-many", timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 8}])
-           for _ in range(25)]
+    ids = [
+        emulator.add_task(
+            "inst-many", timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": 8}]
+        )
+        for _ in range(25)
+    ]
     runner = make_stack(many_program, config={"test:instanceId": "inst-many", "test:taskIds": ids})
     result = runner.stack.up(color="never")
     assert result.summary.resource_changes.get("create") == 26
@@ -46,8 +62,10 @@ def test_twenty_five_tasks_finishing_together_all_succeed(make_stack, emulator) 
 @pytest.mark.slow
 def test_four_minute_task_is_waited_out(make_stack, emulator) -> None:
     """A task running 4 minutes keeps `up` waiting (no ~180 s hang) and then succeeds."""
-    tid = emulator.add_task("inst-long", timeline=[{"status": "EXECUTING", "after": 0},
-                                                  {"status": "SUCCESS", "after": FOUR_MINUTES}])
+    tid = emulator.add_task(
+        "inst-long",
+        timeline=[{"status": "EXECUTING", "after": 0}, {"status": "SUCCESS", "after": FOUR_MINUTES}],
+    )
     runner = make_stack(long_program, config={"test:instanceId": "inst-long", "test:taskId": tid})
     messages: list[str] = []
     runner.stack.up(color="never", on_output=messages.append)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,20 +34,45 @@ REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 def world() -> Iterator[dict[str, Any]]:
     """One emulator with 15 tasks: 12 old ones, one to show, one running, one not started yet."""
     with Emulator(ak=AK, sk=SK, project_id=PROJECT) as emu:
-        base = datetime.now(timezone.utc) - timedelta(hours=2)
+        base = datetime.now(UTC) - timedelta(hours=2)
         for i in range(12):
             emu.add_task(INSTANCE, name="changeRetentionPolicy", created_at=base + timedelta(minutes=i))
-        shown = emu.add_task(INSTANCE, name="modifyAutoTopic", params={"enable": True}, user_name="alice",
-                             created_at=base + timedelta(minutes=30))
-        running = emu.add_task(INSTANCE, name="kafkaResize", timeline=[
-            {"status": "EXECUTING", "after": 0, "step": "pre_check"},
-            {"status": "SUCCESS", "after": 3600, "step": "disk_expansion"}])
-        waiting = emu.add_task(INSTANCE, name="kafkaResize", timeline=[
-            {"status": "EXECUTING", "after": 3600, "step": "pre_check"},
-            {"status": "SUCCESS", "after": 7200, "step": "disk_expansion"}])
-        plan = {"endpoint": emu.url, "ak": AK, "sk": SK, "wrong_sk": SK + "-wrong", "project_id": PROJECT,
-                "instance_id": INSTANCE, "task_id": shown, "running_task_id": running,
-                "waiting_task_id": waiting, "missing_task_id": MISSING, "page_size": PAGE_SIZE}
+        shown = emu.add_task(
+            INSTANCE,
+            name="modifyAutoTopic",
+            params={"enable": True},
+            user_name="alice",
+            created_at=base + timedelta(minutes=30),
+        )
+        running = emu.add_task(
+            INSTANCE,
+            name="kafkaResize",
+            timeline=[
+                {"status": "EXECUTING", "after": 0, "step": "pre_check"},
+                {"status": "SUCCESS", "after": 3600, "step": "disk_expansion"},
+            ],
+        )
+        waiting = emu.add_task(
+            INSTANCE,
+            name="kafkaResize",
+            timeline=[
+                {"status": "EXECUTING", "after": 3600, "step": "pre_check"},
+                {"status": "SUCCESS", "after": 7200, "step": "disk_expansion"},
+            ],
+        )
+        plan = {
+            "endpoint": emu.url,
+            "ak": AK,
+            "sk": SK,
+            "wrong_sk": SK + "-wrong",
+            "project_id": PROJECT,
+            "instance_id": INSTANCE,
+            "task_id": shown,
+            "running_task_id": running,
+            "waiting_task_id": waiting,
+            "missing_task_id": MISSING,
+            "page_size": PAGE_SIZE,
+        }
         with DmsClient(endpoint=emu.url, project_id=PROJECT, ak=AK, sk=SK) as client:
             listed = [t.id for t in client.list_tasks(INSTANCE)]
         yield {"emu": emu, "plan": plan, "listed": listed, "shown": shown}
@@ -83,7 +108,9 @@ def _wire_task(emu: Emulator, task_id: str) -> dict[str, str]:
     with requests.Session() as session:
         session.auth = AkSkAuth(AK, SK)
         url = f"{emu.url}/v2/{PROJECT}/instances/{INSTANCE}/tasks/{task_id}"
-        body: dict[str, Any] = session.get(url, headers={"Content-Type": "application/json"}, timeout=10).json()
+        body: dict[str, Any] = session.get(
+            url, headers={"Content-Type": "application/json"}, timeout=10
+        ).json()
         return body["tasks"][0]
 
 
@@ -118,7 +145,9 @@ def test_go_sdk_lists_every_task_paging_by_offset(world: dict[str, Any], go_resu
     assert listing["ok"], listing
     assert listing["ids"] == world["listed"] and len(set(listing["ids"])) == 15
     assert [p["offset"] for p in listing["pages"]] == [1, 5, 9, 13]
-    assert [q for q in go_result["wire"]["queries"] if q] == [f"limit={PAGE_SIZE}&offset={o}" for o in (1, 5, 9, 13)]
+    assert [q for q in go_result["wire"]["queries"] if q] == [
+        f"limit={PAGE_SIZE}&offset={o}" for o in (1, 5, 9, 13)
+    ]
 
 
 def test_go_sdk_reads_progress_of_a_task_not_started(go_result: dict[str, Any]) -> None:
@@ -127,8 +156,10 @@ def test_go_sdk_reads_progress_of_a_task_not_started(go_result: dict[str, Any]) 
     assert progress["ok"], progress
     body = progress["response"]
     assert body["progress_percentage"] == 0 and body["remain_time"] > 3000
-    assert body["step_list"] == [{"name": "pre_check", "statue": "WAITING"},
-                                 {"name": "disk_expansion", "statue": "WAITING"}]
+    assert body["step_list"] == [
+        {"name": "pre_check", "statue": "WAITING"},
+        {"name": "disk_expansion", "statue": "WAITING"},
+    ]
 
 
 def test_go_sdk_cannot_decode_step_times_as_the_api_page_shows_them(go_result: dict[str, Any]) -> None:
@@ -165,7 +196,9 @@ def test_java_sdk_signs_host_and_is_served(java_result: dict[str, Any]) -> None:
     assert java_result["_rejected"] == 1
 
 
-def test_java_sdk_lists_every_task_paging_by_start(world: dict[str, Any], java_result: dict[str, Any]) -> None:
+def test_java_sdk_lists_every_task_paging_by_start(
+    world: dict[str, Any], java_result: dict[str, Any]
+) -> None:
     """listBackgroundTasks with start += size: all 15 tasks, newest first, in pages of 4."""
     listing = java_result["list"]
     assert listing["ok"], listing

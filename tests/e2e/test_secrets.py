@@ -42,7 +42,9 @@ def _pickled_providers(exported: dict[str, Any]) -> list[bytes]:
     for res in exported["deployment"]["resources"]:
         if res["type"].endswith("dms:BackgroundTask"):
             value = res["inputs"]["__provider"]
-            assert isinstance(value, dict) and value.get(SECRET_SIG), "the pickled provider is stored as a secret"
+            assert isinstance(value, dict) and value.get(SECRET_SIG), (
+                "the pickled provider is stored as a secret"
+            )
             blobs.append(base64.b64decode(json.loads(value["plaintext"])))
     assert blobs
     return blobs
@@ -51,7 +53,12 @@ def _pickled_providers(exported: dict[str, Any]) -> list[bytes]:
 def _run_everything(stack: stackrun.DirectoryStack, emu: Any) -> str:
     """up, preview, refresh and the outputs, with our debug logs on; returns everything printed."""
     printed = []
-    for args in (("up", "--yes"), ("preview",), ("refresh", "--yes"), ("stack", "output", "--json", "--show-secrets")):
+    for args in (
+        ("up", "--yes"),
+        ("preview",),
+        ("refresh", "--yes"),
+        ("stack", "output", "--json", "--show-secrets"),
+    ):
         done = stack.run(*args)
         printed += [done.stdout, done.stderr]
     assert emu.request_counts()["rejected"] == 0  # the token really was sent, and checked
@@ -65,11 +72,15 @@ def token_emulator():
         yield emu
 
 
-def test_config_credentials_show_only_as_the_default_providers_config(make_project, token_emulator, tmp_path: Path) -> None:
+def test_config_credentials_show_only_as_the_default_providers_config(
+    make_project, token_emulator, tmp_path: Path
+) -> None:
     """Secret key and token set with `pulumi config set --secret`: decrypted only in the default provider's record."""
     tid = token_emulator.add_task("inst-e2e", timeline=[{"status": "SUCCESS", "after": 0}])
     stack = make_project(
-        "gated", endpoint=token_emulator.url, env={"PULUMI_DMS_TASKS_LOG": "DEBUG"},
+        "gated",
+        endpoint=token_emulator.url,
+        env={"PULUMI_DMS_TASKS_LOG": "DEBUG"},
         config={"test:instanceId": "inst-e2e", "test:taskId": tid, "huaweicloud:securityToken": TOKEN},
         secret=("huaweicloud:secretKey", "huaweicloud:securityToken"),
     )
@@ -86,7 +97,9 @@ def test_config_credentials_show_only_as_the_default_providers_config(make_proje
     provider = next(r for r in revealed["deployment"]["resources"] if r["type"] == DEFAULT_PROVIDER)
     for section in ("inputs", "outputs"):
         for key in ("huaweicloud:secretKey", "huaweicloud:securityToken"):
-            assert provider[section][key][SECRET_SIG], f"{key} is recorded as a secret in the provider's {section}"
+            assert provider[section][key][SECRET_SIG], (
+                f"{key} is recorded as a secret in the provider's {section}"
+            )
     for blob in _pickled_providers(revealed):
         assert TEST_SK.encode() not in blob and TOKEN.encode() not in blob
 
@@ -100,7 +113,9 @@ def test_environment_credentials_show_nowhere(make_project, token_emulator, tmp_
     """HW_ACCESS_KEY/HW_SECRET_KEY/HW_SECURITY_TOKEN: not in any export, even with --show-secrets."""
     tid = token_emulator.add_task("inst-e2e", timeline=[{"status": "SUCCESS", "after": 0}])
     stack = make_project(
-        "gated", endpoint=token_emulator.url, credentials="env",
+        "gated",
+        endpoint=token_emulator.url,
+        credentials="env",
         env={"HW_SECURITY_TOKEN": TOKEN, "PULUMI_DMS_TASKS_LOG": "DEBUG"},
         config={"test:instanceId": "inst-e2e", "test:taskId": tid},
     )
@@ -121,8 +136,9 @@ def test_a_rejected_secret_key_is_not_echoed(make_project, emulator) -> None:
     """A wrong secret key fails `pulumi up` with the 401 named, and the key is not in what is printed."""
     wrong = "wrong-Secret-Key-0123456789abcdef"
     tid = emulator.add_task("inst-e2e", timeline=[{"status": "SUCCESS", "after": 0}])
-    stack = make_project("gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid,
-                                          "huaweicloud:secretKey": wrong})
+    stack = make_project(
+        "gated", config={"test:instanceId": "inst-e2e", "test:taskId": tid, "huaweicloud:secretKey": wrong}
+    )
     done = stack.up(check=False)
     printed = done.stdout + done.stderr
     assert done.returncode != 0 and "401" in printed and "APIGW.0301" in printed

@@ -54,8 +54,14 @@ class Peer:
 
     def run(self, plan: dict[str, Any]) -> dict[str, Any]:
         """Run the peer with ``plan`` on stdin; return the JSON document it prints."""
-        done = subprocess.run(self.command, input=json.dumps(plan), capture_output=True, text=True,
-                              timeout=RUN_TIMEOUT, check=False)
+        done = subprocess.run(
+            self.command,
+            input=json.dumps(plan),
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
         if done.returncode != 0 or not done.stdout.strip():
             raise PeerBuildError(f"{self.name} peer exited {done.returncode}: {_tail(done.stderr)}")
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -87,8 +93,9 @@ def _key(files: list[Path], toolchain: str) -> str:
 
 def _run(argv: list[str], *, cwd: Path, env: dict[str, str] | None = None, what: str) -> str:
     try:
-        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT,
-                              check=False)
+        done = subprocess.run(
+            argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         raise PeerBuildError(f"{what} did not finish within {BUILD_TIMEOUT}s") from exc
     if done.returncode != 0:
@@ -122,8 +129,12 @@ def build_go() -> Peer:
             env = {**os.environ, "GOFLAGS": "-mod=readonly -buildvcs=false", "GOWORK": "off"}
             with tempfile.TemporaryDirectory(dir=target) as scratch:
                 out = Path(scratch) / "sdk-peer"
-                _run([go, "build", "-p", "1", "-trimpath", "-o", str(out), "."], cwd=GO_DIR, env=env,
-                     what="go build of the Go SDK peer")
+                _run(
+                    [go, "build", "-p", "1", "-trimpath", "-o", str(out), "."],
+                    cwd=GO_DIR,
+                    env=env,
+                    what="go build of the Go SDK peer",
+                )
                 os.replace(out, binary)
     return Peer("go", (str(binary),), time.monotonic() - started, cached)
 
@@ -134,8 +145,15 @@ def _classpath(mvn: str, target: Path) -> str:
         text = out.read_text().strip()
         if text and all(Path(jar).exists() for jar in text.split(os.pathsep)):
             return text
-    base = [mvn, "-B", "-q", "-f", str(JAVA_DIR / "pom.xml"), "dependency:build-classpath",
-            f"-Dmdep.outputFile={out}"]
+    base = [
+        mvn,
+        "-B",
+        "-q",
+        "-f",
+        str(JAVA_DIR / "pom.xml"),
+        "dependency:build-classpath",
+        f"-Dmdep.outputFile={out}",
+    ]
     try:
         # Offline first: after the first resolve everything is in ~/.m2 and no registry is asked.
         _run([*base[:1], "-o", *base[1:]], cwd=JAVA_DIR, what="mvn -o dependency:build-classpath")
@@ -158,8 +176,11 @@ def build_java() -> Peer:
         cached = (classes / "peer" / "Peer.class").exists()
         if not cached:
             with tempfile.TemporaryDirectory(dir=target) as scratch:
-                _run([javac, "-encoding", "UTF-8", "-d", scratch, "-cp", classpath, *map(str, sources)],
-                     cwd=JAVA_DIR, what="javac of the Java SDK peer")
+                _run(
+                    [javac, "-encoding", "UTF-8", "-d", scratch, "-cp", classpath, *map(str, sources)],
+                    cwd=JAVA_DIR,
+                    what="javac of the Java SDK peer",
+                )
                 shutil.rmtree(classes, ignore_errors=True)
                 os.replace(scratch, classes)
                 os.makedirs(scratch)  # TemporaryDirectory cleans up the name it made

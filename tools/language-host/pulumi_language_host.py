@@ -103,12 +103,18 @@ class Toolchain:
         """The interpreter for the program (not checked to exist for a virtualenv: see validate)."""
         if self.virtualenv:
             return os.path.join(self.virtualenv, "bin", "python")
-        candidates = [os.environ["PULUMI_PYTHON_CMD"]] if os.environ.get("PULUMI_PYTHON_CMD") else ["python3", "python"]
+        candidates = (
+            [os.environ["PULUMI_PYTHON_CMD"]]
+            if os.environ.get("PULUMI_PYTHON_CMD")
+            else ["python3", "python"]
+        )
         for candidate in candidates:
             found = shutil.which(candidate)
             if found:
                 return found
-        raise HostError(f"failed to locate any of {candidates} on your PATH. Have you installed Python 3.6 or greater?")
+        raise HostError(
+            f"failed to locate any of {candidates} on your PATH. Have you installed Python 3.6 or greater?"
+        )
 
     def env(self) -> dict[str, str]:
         """The environment for the program, with the virtualenv activated like the real host does."""
@@ -122,7 +128,11 @@ class Toolchain:
     def validate(self) -> None:
         """The real host's error when the ``virtualenv`` option names no virtual environment."""
         if self.virtualenv and not os.path.isfile(os.path.join(self.virtualenv, "bin", "python")):
-            problem = "doesn't exist" if not os.path.exists(self.virtualenv) else "doesn't appear to be a virtual environment"
+            problem = (
+                "doesn't exist"
+                if not os.path.exists(self.virtualenv)
+                else "doesn't appear to be a virtual environment"
+            )
             raise HostError(
                 f"The 'virtualenv' option in Pulumi.yaml is set to {self.virtualenv_option!r}, but "
                 f"{self.virtualenv!r} {problem}; create it with `python3 -m venv {self.virtualenv}` and install "
@@ -134,7 +144,9 @@ class Toolchain:
         cmd = [self.python(), *args]
         done = subprocess.run(cmd, env=self.env(), cwd=self.program_dir, capture_output=True, text=True)
         if done.returncode != 0:
-            raise HostError(f"calling `{' '.join(cmd[:4])}...` failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+            raise HostError(
+                f"calling `{' '.join(cmd[:4])}...` failed ({done.returncode}): {done.stderr.strip()[-2000:]}"
+            )
         return done.stdout
 
 
@@ -187,7 +199,9 @@ def required_packages(toolchain: Toolchain) -> list[plugin_pb2.PackageDependency
     return packages
 
 
-def _stream(cmd: list[str], env: dict[str, str], cwd: str) -> Iterator[language_pb2.InstallDependenciesResponse]:
+def _stream(
+    cmd: list[str], env: dict[str, str], cwd: str
+) -> Iterator[language_pb2.InstallDependenciesResponse]:
     """Run ``cmd`` and yield its stdout and stderr as they come; raise HostError if it fails."""
     lines: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
     try:
@@ -233,7 +247,9 @@ def ensure_virtualenv(toolchain: Toolchain) -> None:
     if not path or os.path.isfile(os.path.join(path, "bin", "python")):
         return
     if os.path.exists(path) and not os.path.isdir(path):
-        raise HostError(f"the 'virtualenv' option in Pulumi.yaml is set to {path!r} but it is not a directory")
+        raise HostError(
+            f"the 'virtualenv' option in Pulumi.yaml is set to {path!r} but it is not a directory"
+        )
     if os.path.isdir(path) and os.listdir(path):
         return  # not a virtualenv, and not ours to replace: Run reports it
     for response in install_dependencies(toolchain):
@@ -322,7 +338,9 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             # stdout/stderr are inherited: the CLI shows what the program prints, as with the real host.
             proc = subprocess.Popen(cmd, env=env)
         except OSError as exc:
-            return language_pb2.RunResponse(error=f"problem executing program (could not run language executor): {exc}")
+            return language_pb2.RunResponse(
+                error=f"problem executing program (could not run language executor): {exc}"
+            )
         # When the CLI gives up on this call (or we are stopped), the program goes too.
         context.add_callback(lambda: proc.poll() is None and proc.kill())
         code = proc.wait()
@@ -338,7 +356,10 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         try:
             toolchain = Toolchain(request.info)
             if request.is_plugin and not toolchain.virtualenv:
-                toolchain.virtualenv_option, toolchain.virtualenv = "venv", os.path.join(toolchain.root, "venv")
+                toolchain.virtualenv_option, toolchain.virtualenv = (
+                    "venv",
+                    os.path.join(toolchain.root, "venv"),
+                )
             yield language_pb2.InstallDependenciesResponse(stdout=b"Installing dependencies...\n\n")
             yield from install_dependencies(toolchain)
             yield language_pb2.InstallDependenciesResponse(stdout=b"Finished installing dependencies\n\n")
@@ -353,21 +374,38 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         if "toolchain" not in options:
             pip = value(promptType=string, stringValue="pip", displayName="pip")
             choices = [pip] + [
-                value(promptType=string, stringValue=tool, displayName=tool) for tool in ("poetry", "uv") if shutil.which(tool)
+                value(promptType=string, stringValue=tool, displayName=tool)
+                for tool in ("poetry", "uv")
+                if shutil.which(tool)
             ]
-            prompts.append(language_pb2.RuntimeOptionPrompt(
-                key="toolchain", description="The toolchain to use for installing dependencies and running the program",
-                promptType=string, choices=choices, default=pip))
+            prompts.append(
+                language_pb2.RuntimeOptionPrompt(
+                    key="toolchain",
+                    description="The toolchain to use for installing dependencies and running the program",
+                    promptType=string,
+                    choices=choices,
+                    default=pip,
+                )
+            )
         elif options["toolchain"] == "pip" and "virtualenv" not in options:
             venv = value(promptType=string, stringValue="venv")
-            prompts.append(language_pb2.RuntimeOptionPrompt(
-                key="virtualenv", description="The virtualenv to use", promptType=string, choices=[venv], default=venv))
+            prompts.append(
+                language_pb2.RuntimeOptionPrompt(
+                    key="virtualenv",
+                    description="The virtualenv to use",
+                    promptType=string,
+                    choices=[venv],
+                    default=venv,
+                )
+            )
         return language_pb2.RuntimeOptionsResponse(prompts=prompts)
 
     def About(self, request, context):  # noqa: N802
         try:
             toolchain = Toolchain(request.info)
-            executable, version = toolchain.run("-c", "import platform, sys; print(sys.executable); print(platform.python_version())").split()
+            executable, version = toolchain.run(
+                "-c", "import platform, sys; print(sys.executable); print(platform.python_version())"
+            ).split()
             return language_pb2.AboutResponse(executable=executable, version=version)
         except HostError as exc:
             return self._fail(context, exc)
@@ -375,12 +413,15 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     def GetProgramDependencies(self, request, context):  # noqa: N802
         try:
             toolchain = Toolchain(request.info)
-            args = ["-m", "pip", "list", "--format", "json"] + ([] if request.transitiveDependencies else ["--not-required"])
+            args = ["-m", "pip", "list", "--format", "json"] + (
+                [] if request.transitiveDependencies else ["--not-required"]
+            )
             listed = json.loads(toolchain.run(*args))
         except (HostError, ValueError) as exc:
             return self._fail(context, HostError(f"failed to get python dependencies: {exc}"))
         deps = [
-            language_pb2.DependencyInfo(name=re.sub(r"[-_.]+", "-", d["name"]).lower(), version=d["version"]) for d in listed
+            language_pb2.DependencyInfo(name=re.sub(r"[-_.]+", "-", d["name"]).lower(), version=d["version"])
+            for d in listed
         ]
         return language_pb2.GetProgramDependenciesResponse(dependencies=deps)
 
