@@ -169,7 +169,7 @@ _EXPORTS_BY_MODULE = {
 }
 _EXPORTS = {name: module for module, names in _EXPORTS_BY_MODULE.items() for name in names}
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = ["__version__", *_EXPORTS]  # noqa: PLE0604 - names from the table above; tests/test_public_api.py
 
 
 def __getattr__(name: str) -> Any:

@@ -21,6 +21,7 @@ module does nothing unless asked.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -156,9 +157,7 @@ def _watchdog(
     # (unless the interpreter is exiting already: the engine's SIGINT often kills the parent
     # shell at the same moment), and make sure of it if a call is stuck.
     if not _EXITING.wait(0.5):
-        try:
+        with contextlib.suppress(OSError):
             os.kill(os.getpid(), signal.SIGINT)
-        except OSError:
-            pass
     time.sleep(EXIT_GRACE)
     os._exit(1)

@@ -9,6 +9,7 @@ thread can redraw the progress line and answer Ctrl-C within a second, even whil
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -389,7 +390,7 @@ def _json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
     return type(a) is type(b) and bool(a == b)
@@ -564,7 +565,9 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -
     if not cells:
         return ""
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
 
 
 def _duration_text(value: Any) -> str:
@@ -780,10 +783,8 @@ def exit_status(exc: BaseException) -> int:
 
 
 def _error(message: object) -> None:
-    try:
+    with contextlib.suppress(OSError, ValueError):
         print(f"{PROG}: {clean(message)}", file=sys.stderr, flush=True)
-    except (OSError, ValueError):
-        pass
 
 
 def _emit(result_doc: Any, table: str | None, plan: Plan) -> None:

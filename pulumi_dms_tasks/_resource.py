@@ -148,7 +148,7 @@ class BackgroundTask(pulumi.dynamic.Resource, module="dms", name="BackgroundTask
     @staticmethod
     def get(
         resource_name: str,
-        id: pulumi.Input[str],
+        id: pulumi.Input[str],  # noqa: A002 - the name every Pulumi SDK gives get()'s id
         opts: pulumi.ResourceOptions | None = None,
         *,
         region: pulumi.Input[str] | None = None,

@@ -212,8 +212,6 @@ class WaitPolicy:
     poll_interval: float = DEFAULT_POLL_INTERVAL
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL
     multiplier: float = BACKOFF_MULTIPLIER
-    jitter: bool = True
-    initial_delay: float = 0.0
     not_found_tolerance: int = NOT_FOUND_TOLERANCE
 
     def __post_init__(self) -> None:
@@ -229,8 +227,6 @@ class WaitPolicy:
             )
         if self.multiplier < 1:
             raise InvalidInputError("multiplier", "a number >= 1", self.multiplier)
-        if self.initial_delay < 0:
-            raise InvalidInputError("initial_delay", "a number of seconds >= 0", self.initial_delay)
 
     def next_delay(self, attempt: int, rng: random.Random, remain_time: float | None = None) -> float:
         """Seconds to sleep after poll number ``attempt`` (0-based)."""
@@ -238,7 +234,7 @@ class WaitPolicy:
         if remain_time is not None and remain_time > 0:
             return min(high, max(low, float(remain_time)))
         cap = min(high, low * self.multiplier ** max(0, attempt))
-        if not self.jitter or cap <= low:
+        if cap <= low:
             return cap
         return rng.uniform(low, cap)
 
@@ -387,9 +383,6 @@ def wait(
     def stopped() -> Exception:
         state.elapsed = clock() - start
         return on_timeout(state, True)
-
-    if policy.initial_delay and not pause(min(policy.initial_delay, policy.timeout)):
-        raise stopped()
 
     while True:
         if stop_event is not None and stop_event.is_set():

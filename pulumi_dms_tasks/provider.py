@@ -9,7 +9,9 @@ credentials; they are read in ``configure`` inside the provider process from the
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 import logging
 import os
 import sys
@@ -76,6 +78,18 @@ REPLACE_KEYS = (
     "endpoint",
 )
 IDLE_REPLACE_KEYS = ("instance_id", "triggers", "region", "project_id", "endpoint")
+
+
+# ReadResult took `inputs` in a later SDK (pulumi/pulumi#21315) than the oldest one we support
+# (3.139); hosts before it keep the inputs recorded at create, which is what we return anyway
+# except for a by-name resource (there, only a refresh on a newer SDK drops the found id).
+_READ_RESULT_TAKES_INPUTS = "inputs" in inspect.signature(ReadResult.__init__).parameters
+
+
+def _read_result(id_: str, outs: dict[str, Any], inputs: dict[str, Any]) -> ReadResult:
+    if _READ_RESULT_TAKES_INPUTS:
+        return ReadResult(id_, outs, inputs)
+    return ReadResult(id_, outs)
 
 
 def _known(value: Any) -> bool:
@@ -242,10 +256,8 @@ class _Reporter:
 
 def _say(line: str) -> None:
     # Once the CLI is gone stderr is a broken pipe: progress is not worth failing the call for.
-    try:
+    with contextlib.suppress(OSError, ValueError):
         print(line, file=sys.stderr, flush=True)
-    except (OSError, ValueError):
-        pass
 
 
 def _watch_for_stop() -> None:
@@ -388,7 +400,7 @@ class BackgroundTaskProvider(_ReadOnlyProvider):
             inputs.pop("task_id", None)  # the found task is an output, not an input
         else:
             inputs.setdefault("task_id", task_id)
-        return ReadResult(id_, _outputs(props, task, instance_id), inputs)
+        return _read_result(id_, _outputs(props, task, instance_id), inputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only wait settings changed: keep the task's outputs, record the new inputs."""

@@ -4,6 +4,7 @@ and delegates the actual answers to :mod:`.api` and :mod:`.admin`.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import re
@@ -109,10 +110,8 @@ class EmulatorServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for sock in connections:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def _is_loopback(host: str) -> bool:
@@ -250,7 +249,7 @@ class Handler(BaseHTTPRequestHandler):
             self._route()
         except OSError:
             raise  # the client went away; handle_error decides whether to mention it
-        except Exception:
+        except Exception:  # noqa: BLE001 - any bug, reported below with its traceback
             # A bug in the emulator must surface as a 500 with a traceback, not as a network fault.
             traceback.print_exc(file=sys.stderr)
             if not self._responded:

@@ -29,7 +29,7 @@ __all__ = ["ALWAYS_SIGNED", "SignatureRejected", "VerifiedRequest", "parse_autho
 ALWAYS_SIGNED = ("x-sdk-date",)
 
 
-class SignatureRejected(Exception):
+class SignatureRejected(Exception):  # noqa: N818 - the gateway's verdict, named as the emulator reports it
     """The verifier refused a request; ``code`` is the API gateway's error code."""
 
     def __init__(self, code: str, message: str) -> None:
