@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from ._settings import ClientSettings
     from ._waiting import WaitProgress
 
-__all__ = ["build_parser", "main", "params_contain"]
+__all__ = ["build_parser", "main"]
 
 PROG = "dms-tasks"
 EXIT_OK = 0
@@ -377,169 +377,6 @@ def _missing_settings(args: argparse.Namespace, env: Mapping[str, str]) -> str |
     return f"missing settings: set {listed}"
 
 
-# -- params_match and the idle gate ------------------------------------------------------------------
-# SHIM(issue 12): DmsClient.find_latest_task(..., params_match=) and DmsClient.wait_for_idle() are
-# planned there. Until they exist, the CLI filters and waits here; swap these for the client's
-# methods when they land (the command-line behaviour stays the same).
-
-
-def _json_equal(a: Any, b: Any) -> bool:
-    # JSON values: true is not 1, 1 equals 1.0, arrays compare item by item.
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
-    return type(a) is type(b) and bool(a == b)
-
-
-def params_contain(params: Any, wanted: Mapping[str, Any]) -> bool:
-    """``params`` has every key of ``wanted`` with an equal JSON value; nested objects recursively."""
-    if not isinstance(params, Mapping):
-        return False
-    for key, value in wanted.items():
-        if key not in params:
-            return False
-        if isinstance(value, Mapping):
-            if not params_contain(params[key], value):
-                return False
-        elif not _json_equal(params[key], value):
-            return False
-    return True
-
-
-def find_latest_matching(
-    client: DmsClient,
-    instance_id: str,
-    name: str,
-    *,
-    since: datetime | None,
-    params_match: Mapping[str, Any] | None,
-) -> Task | None:
-    """SHIM(issue 12): the newest task of ``name`` since ``since`` whose params contain ``params_match``."""
-    if params_match is None:
-        return client.find_latest_task(instance_id, name, since=since)
-    best: Task | None = None
-    floor = datetime.min.replace(tzinfo=UTC)
-    begin = since.replace(microsecond=0) if since is not None else None  # the API filters whole seconds
-    for task in client.iter_tasks(instance_id, begin_time=begin):
-        if task.name != name or not params_contain(task.params, params_match):
-            continue
-        if since is not None and (task.created_at is None or task.created_at < since):
-            continue
-        if best is None or (task.created_at or floor) > (best.created_at or floor):
-            best = task
-    return best
-
-
-# How far back the idle gate looks for running tasks (the list API's window).
-IDLE_WINDOW = timedelta(days=7)
-
-
-@dataclass
-class IdleResult:
-    """SHIM(issue 12): what ``wait_for_idle`` reports: when the instance was idle and what it waited for."""
-
-    instance_id: str
-    idle_at: str
-    waited_for: list[Task] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "instance_id": self.instance_id,
-            "idle_at": self.idle_at,
-            "waited_for": [
-                {"task_id": t.id, "name": t.name, "status": str(t.status)} for t in self.waited_for
-            ],
-        }
-
-
-class IdleTimeoutError(DmsError):
-    """SHIM(issue 12): the deadline passed while tasks were still running."""
-
-    def __init__(
-        self,
-        instance_id: str,
-        running: Sequence[Task],
-        timeout: float,
-        elapsed: float,
-        polls: int,
-        last_error: DmsError | None,
-    ) -> None:
-        self.instance_id = instance_id
-        self.running = list(running)
-        names = (
-            ", ".join(f"{t.id} ({t.name}, {t.status})" for t in running) or "unknown (the last polls failed)"
-        )
-        err = f"; last error: {last_error}" if last_error is not None else ""
-        super().__init__(
-            f"timed out after {elapsed:.1f}s (timeout {timeout:g}s, {polls} polls) waiting for instance "
-            f"{instance_id} to be idle; still running: {names}{err}"
-        )
-
-
-def wait_for_idle(
-    client: DmsClient,
-    instance_id: str,
-    *,
-    timeout: float,
-    poll_interval: float,
-    max_poll_interval: float | None = None,
-    on_progress: Callable[[Sequence[Task] | None, int, DmsError | None], None] | None = None,
-    stop_event: threading.Event | None = None,
-) -> IdleResult:
-    """SHIM(issue 12): poll the task list until no task is CREATED or EXECUTING.
-
-    Transient errors (5xx, 429, transport) count as a failed poll within the deadline, as in the
-    task wait; anything else is raised.
-    """
-    import random
-
-    from ._models import PENDING_STATUSES, format_api_timestamp
-    from ._waiting import WaitPolicy
-
-    policy = WaitPolicy(
-        timeout=timeout,
-        poll_interval=poll_interval,
-        max_poll_interval=max_poll_interval or max(poll_interval, DEFAULT_MAX_POLL_INTERVAL),
-    )
-    stop = stop_event or threading.Event()
-    rng = random.Random()
-    start = time.monotonic()
-    end = start + policy.timeout
-    waited: dict[str, Task] = {}
-    running: list[Task] = []
-    polls = 0
-    while True:
-        polls += 1
-        last_error: DmsError | None = None
-        try:
-            tasks = client.list_tasks(instance_id, begin_time=datetime.now(UTC) - IDLE_WINDOW)
-        except (ServerError, ThrottledError, TransportError) as exc:
-            last_error = exc
-        else:
-            for task in tasks:
-                if task.id in waited:
-                    waited[task.id] = task  # its latest (final) status
-            running = [t for t in tasks if t.status in PENDING_STATUSES]
-            waited.update((t.id, t) for t in running)
-            if not running:
-                idle_at = format_api_timestamp(datetime.now(UTC))
-                return IdleResult(instance_id, idle_at, list(waited.values()))
-        if on_progress is not None:
-            on_progress(None if last_error else running, polls, last_error)
-        now = time.monotonic()
-        if now >= end:
-            raise IdleTimeoutError(instance_id, running, policy.timeout, now - start, polls, last_error)
-        if stop.wait(min(policy.next_delay(polls - 1, rng), end - now)):
-            raise IdleTimeoutError(
-                instance_id, running, policy.timeout, time.monotonic() - start, polls, last_error
-            )
-
-
 # -- commands ---------------------------------------------------------------------------------------
 
 
@@ -695,8 +532,8 @@ def _search(
         polls += 1
         error: DmsError | None = None
         try:
-            task = find_latest_matching(
-                client, plan.instance_id, name, since=plan.since, params_match=plan.params_match
+            task = client.find_latest_task(
+                plan.instance_id, name, since=plan.since, params_match=plan.params_match
             )
         except DmsError as exc:
             if not _is_transient(exc):
@@ -727,22 +564,20 @@ def _not_found_text(plan: Plan, error: DmsError | None) -> str:
 
 
 def run_wait_idle(client: DmsClient, plan: Plan, stop: threading.Event, display: Display | None) -> Result:
-    def report(running: Sequence[Task] | None, polls: int, error: DmsError | None) -> None:
+    def report(event: WaitProgress) -> None:
         if display is None:
             return
-        if running is None:
-            text = f"last poll failed: {clean(error, 80)}"
+        if event.error is not None:
+            text, key = f"last poll failed: {clean(event.error, 80)}", None
         else:
-            names = ", ".join(f"{clean(t.name, 40)} {clean(t.status, 20)}" for t in running[:3])
+            running = event.running
+            names = ", ".join(f"{clean(name, 40)} {clean(status, 20)}" for _, name, status in running[:3])
             more = f" and {len(running) - 3} more" if len(running) > 3 else ""
             text = f"{len(running)} running: {names}{more}"
-        display.update(
-            f"{text}, {polls} poll" + ("s" if polls != 1 else ""),
-            None if running is None else frozenset((t.id, str(t.status)) for t in running),
-        )
+            key = frozenset((task_id, status) for task_id, _, status in running)
+        display.update(f"{text}, {event.polls} poll" + ("s" if event.polls != 1 else ""), key)
 
-    result = wait_for_idle(
-        client,
+    result = client.wait_for_idle(
         plan.instance_id,
         timeout=plan.timeout,
         poll_interval=plan.poll_interval,
@@ -751,7 +586,7 @@ def run_wait_idle(client: DmsClient, plan: Plan, stop: threading.Event, display:
         stop_event=stop,
     )
     doc = result.to_dict()
-    table = f"instance {plan.instance_id} idle at {result.idle_at}"
+    table = f"instance {plan.instance_id} idle at {result.idle_at_text}"
     if result.waited_for:
         table += "; waited for:\n" + _table(
             [(t["task_id"], t["name"] or "-", t["status"]) for t in doc["waited_for"]],
@@ -775,7 +610,7 @@ def exit_status(exc: BaseException) -> int:
     """The documented exit status for an error."""
     if isinstance(exc, TaskFailedError):
         return EXIT_TASK_FAILED
-    if isinstance(exc, (TaskTimeoutError, NoTaskFoundError, IdleTimeoutError)):
+    if isinstance(exc, (TaskTimeoutError, NoTaskFoundError)):  # IdleTimeoutError is a TaskTimeoutError
         return EXIT_TIMEOUT
     if isinstance(exc, (InvalidInputError, ConfigurationError, UsageError)):
         return EXIT_USAGE

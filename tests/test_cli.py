@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_dms_tasks._cli import params_contain
+from pulumi_dms_tasks._matching import params_contain
 from pulumi_dms_tasks._outputs import OUTPUT_KEYS
 from pulumi_dms_tasks.emulator import Emulator
 
