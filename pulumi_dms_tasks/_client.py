@@ -428,7 +428,7 @@ class DmsClient:
         ``since``, which the API filters in whole seconds; the exact instant is checked here).
         "Newest" is the latest ``created_at``; between tasks with the same ``created_at`` the one
         the API lists first wins (it lists newest first, so the service's own order decides).
-        ``params_match`` is compared as described in :mod:`pulumi_dms_tasks.matching` (nested
+        ``params_match`` is compared as described in :mod:`pulumi_dms_tasks._matching` (nested
         mappings by containment; ``true`` is not ``1``, ``1`` is ``1.0``). ``timeout`` bounds the
         whole search, every page included (default: ``call_timeout``).
         """
@@ -516,7 +516,7 @@ class DmsClient:
         (with the last status seen) when ``timeout`` passes first; never sleeps past it. Delays
         start at ``poll_interval`` and back off with jitter up to ``max_poll_interval``
         (default: the larger of 30 s and ``poll_interval``). The progress API is asked for the
-        time left only when that can save calls (see :mod:`pulumi_dms_tasks.waiting`), never for
+        time left only when that can save calls (see :mod:`pulumi_dms_tasks._waiting`), never for
         an instance known to have none.
         """
         validate_id(instance_id, "instance_id")
