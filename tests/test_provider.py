@@ -9,6 +9,7 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
+import pulumi_dms_tasks.provider as provider_module
 from pulumi_dms_tasks._errors import ConfigurationError, InvalidInputError, TaskFailedError, TaskTimeoutError
 from pulumi_dms_tasks.provider import UNKNOWN, BackgroundTaskProvider, parse_resource_id
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
@@ -124,7 +125,9 @@ def test_read_refreshes_and_reports_gone(provider, emulator) -> None:
     """read returns the current status, and id None once the task record is gone."""
     tid = emulator.add_task("inst-p", timeline=[{"status": "EXECUTING", "after": 0}])
     first = provider.read(f"inst-p/{tid}", props(task_id=tid))
-    assert first.outs["status"] == "EXECUTING" and first.inputs["task_id"] == tid
+    assert first.outs["status"] == "EXECUTING"
+    if provider_module._READ_RESULT_TAKES_INPUTS:  # SDKs before pulumi/pulumi#21315 record no inputs on read
+        assert first.inputs["task_id"] == tid
     emulator.set_timeline("inst-p", tid, [{"status": "SUCCESS", "after": 0}])
     assert provider.read(f"inst-p/{tid}", props(task_id=tid)).outs["status"] == "SUCCESS"
     gone = provider.read(f"inst-p/{'f' * 32}", {})
