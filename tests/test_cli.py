@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from .helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 DMS_TASKS = Path(sys.executable).parent / "dms-tasks"
 INSTANCE = "inst-cli-1"
-RUNS = [{"status": "EXECUTING", "after": 0}]
+RUNS: list[Mapping[str, Any]] = [{"status": "EXECUTING", "after": 0}]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -60,7 +61,7 @@ def dms_tasks(
     )
 
 
-def _timeline(*steps: tuple[str, float]) -> list[dict[str, Any]]:
+def _timeline(*steps: tuple[str, float]) -> list[Mapping[str, Any]]:
     return [{"status": status, "after": after} for status, after in steps]
 
 
