@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import select
@@ -251,7 +252,7 @@ def test_wait_success_exits_0_with_plain_progress_lines(emulator: Emulator) -> N
     lines = done.stderr.splitlines()
     statuses = [line.split(": ", 1)[1].split(",")[0] for line in lines]
     assert statuses[-1] == "SUCCESS" and "EXECUTING" in statuses  # CREATED too, unless start-up took 1 s
-    assert all(a != b for a, b in zip(statuses, statuses[1:]))  # a line per change...
+    assert all(a != b for a, b in itertools.pairwise(statuses))  # a line per change...
     polls = int(lines[-1].rsplit(", ", 1)[1].split()[0])
     assert polls > len(lines)  # ...not per poll
     assert all(line.startswith("[") and f"task {task_id} on {INSTANCE}" in line for line in lines)
