@@ -96,13 +96,13 @@ def cpu_model() -> str:
 
 
 def machine_info() -> list[tuple[str, str]]:
-    cli = "?"
     try:
         import stackrun
-
+    except Exception as exc:
+        # The report is still worth having without the CLI version: it says why that is missing.
+        cli = f"? ({type(exc).__name__}: {exc})"
+    else:
         cli = stackrun.VERSION
-    except Exception:
-        pass
     return [
         ("CPU", cpu_model()),
         ("cores", str(os.cpu_count())),

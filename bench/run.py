@@ -16,17 +16,21 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _util import AK, PROJECT, SK, Row, machine_info
 
+T = TypeVar("T")
+
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
-def _section(rows: list[Row], name: str, fn) -> object:
+def _section(rows: list[Row], name: str, fn: Callable[[], T]) -> T | None:
     try:
         return fn()
     except Exception as exc:
@@ -95,13 +99,13 @@ def main(argv: list[str] | None = None) -> int:
             rows += r or []
         if "3" in only or "4" in only:
             durations = [2.0, 5.0, 10.0] if args.quick else [2.0, 5.0, 10.0, 30.0, 60.0]
-            r = _section(rows, "3. detection latency", lambda: s3_detection.run(emu, durations))
-            if r:
-                rows += (r[0] if "3" in only else []) + (r[1] if "4" in only else [])
+            detection = _section(rows, "3. detection latency", lambda: s3_detection.run(emu, durations))
+            if detection:
+                rows += (detection[0] if "3" in only else []) + (detection[1] if "4" in only else [])
         if "5" in only or "6" in only:
-            r = _section(rows, "5. pulumi up", lambda: s5_pulumi_up.run(emu, reps=2 if args.quick else 3))
-            if r:
-                rows += (r[0] if "5" in only else []) + (r[1] if "6" in only else [])
+            up = _section(rows, "5. pulumi up", lambda: s5_pulumi_up.run(emu, reps=2 if args.quick else 3))
+            if up:
+                rows += (up[0] if "5" in only else []) + (up[1] if "6" in only else [])
     elapsed = time.monotonic() - started
     text = markdown(rows, quick=args.quick, elapsed=elapsed)
     print("\n" + text)

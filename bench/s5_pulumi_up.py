@@ -147,10 +147,12 @@ def _one_up(emu, tmp: Path, n: int) -> dict:
     ids = set(holder["ids"])
     seen: dict[str, int] = {}
     for entry in emu.request_counts()["log"]:
-        tid = entry["path"].rstrip("/").split("/")[-1] if entry["operation"] == "show" else None
+        if entry["operation"] != "show":
+            continue
+        tid = entry["path"].rstrip("/").split("/")[-1]
         if tid in ids:
             seen[tid] = seen.get(tid, 0) + 1
-    creates = result.summary.resource_changes.get("create", 0)
+    creates = (result.summary.resource_changes or {}).get(auto.OpType.CREATE, 0)
     if creates != n + 1:  # + the stack itself
         raise RuntimeError(f"expected {n + 1} creates, got {result.summary.resource_changes}")
     return {

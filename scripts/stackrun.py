@@ -225,15 +225,21 @@ class DirectoryStack:
             self.echo("$ pulumi " + " ".join(shlex.quote(a) for a in args) + (f"   # {note}" if note else ""))
 
     def run(
-        self, *args: str, check: bool = True, timeout: float = 900, input: str | None = None, note: str = ""
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = 900,
+        stdin_text: str | None = None,
+        note: str = "",
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``pulumi ARGS`` in the project directory; ``check`` raises with its output on failure."""
+        """Run ``pulumi ARGS`` in the project directory (``stdin_text`` on its stdin); ``check`` raises
+        with its output on failure."""
         self._show(args, note)
         done = subprocess.run(
             self.command(*args),
             cwd=self.work_dir,
             env=self.env,
-            input=input,
+            input=stdin_text,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -267,7 +273,7 @@ class DirectoryStack:
         text = json.dumps(value) if isinstance(value, (dict, list, bool)) else str(value)
         flags = (["--secret"] if secret else []) + (["--path"] if path else [])
         if secret:
-            self.run("config", "set", *flags, key, input=text, note="value read from stdin")
+            self.run("config", "set", *flags, key, stdin_text=text, note="value read from stdin")
         else:
             self.run("config", "set", *flags, key, *(["--"] if text.startswith("-") else []), text)
 

@@ -40,7 +40,7 @@ class Seen:
         return {k: v[0] for k, v in parse_qs(urlsplit(self.target).query).items()}
 
 
-class _ClientGone(Exception):
+class _ClientGoneError(Exception):
     pass
 
 
@@ -56,7 +56,7 @@ class Reply:
         try:
             self.sock.sendall(data)
         except OSError as exc:
-            raise _ClientGone() from exc
+            raise _ClientGoneError() from exc
         self.sent += len(data)
 
     def head(self, status: int, headers: Mapping[str, str] | None = None, reason: str = "X") -> None:
@@ -118,7 +118,7 @@ class _Handler(socketserver.BaseRequestHandler):
             with self.server.lock:
                 self.server.seen.append(seen)
             self.server.respond(seen, Reply(self.request, self.server.stopped))
-        except (_ClientGone, OSError, ValueError):
+        except (_ClientGoneError, OSError, ValueError):
             pass
         finally:
             rfile.close()

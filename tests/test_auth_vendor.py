@@ -149,7 +149,9 @@ def our_authorization(case: Case, url: str) -> str:
 
 def wire_url(method: str, url: str) -> str:
     """The URL requests really puts on the wire for the vendor's URL (it re-quotes paths)."""
-    return requests.Request(method.upper(), url).prepare().url
+    wired = requests.Request(method.upper(), url).prepare().url
+    assert wired is not None
+    return wired
 
 
 def test_there_are_at_least_twenty_distinct_cases() -> None:
@@ -300,6 +302,7 @@ def test_non_ascii_header_value_goes_on_the_wire_as_the_signed_utf8_bytes() -> N
     assert vendor_wire == "outil-ü/1.0".encode()
     prepared = requests.Request("GET", vendor.url, headers=headers, auth=AkSkAuth(AK, SK)).prepare()
     assert prepared.headers["Authorization"] == vendor.authorization
-    value = prepared.headers["User-Agent"]
+    # requests keeps a header value given as bytes as bytes (its stubs say str only).
+    value: str | bytes = prepared.headers["User-Agent"]
     our_wire = value if isinstance(value, bytes) else value.encode("latin-1")
     assert our_wire == vendor_wire

@@ -3,6 +3,7 @@ provider host (a main thread parked in ``Event().wait()``, waits on non-daemon w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -101,10 +102,8 @@ def reaped() -> Iterator[list[int]]:
     pids: list[int] = []
     yield pids
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def test_stdin_closing_stops_the_wait_and_ends_the_process(tmp_path: Path, reaped: list[int]) -> None:
@@ -260,7 +259,7 @@ def test_provider_create_fails_with_a_cancelled_error_naming_resource_and_task(e
         env={k: v for k, v in os.environ.items() if not k.startswith("HW_")},
     )
     assert time.monotonic() - began < 30
-    line = next((l for l in done.stdout.splitlines() if l.startswith("ERROR ")), "")
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("ERROR ")), "")
     assert line.startswith(f"ERROR BackgroundTask gate (inst-c/{task_id}): wait cancelled after"), (
         done.stdout + done.stderr
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import select
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from .helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 DMS_TASKS = Path(sys.executable).parent / "dms-tasks"
 INSTANCE = "inst-cli-1"
-RUNS = [{"status": "EXECUTING", "after": 0}]
+RUNS: list[Mapping[str, Any]] = [{"status": "EXECUTING", "after": 0}]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -60,7 +62,7 @@ def dms_tasks(
     )
 
 
-def _timeline(*steps: tuple[str, float]) -> list[dict[str, Any]]:
+def _timeline(*steps: tuple[str, float]) -> list[Mapping[str, Any]]:
     return [{"status": status, "after": after} for status, after in steps]
 
 
@@ -250,7 +252,7 @@ def test_wait_success_exits_0_with_plain_progress_lines(emulator: Emulator) -> N
     lines = done.stderr.splitlines()
     statuses = [line.split(": ", 1)[1].split(",")[0] for line in lines]
     assert statuses[-1] == "SUCCESS" and "EXECUTING" in statuses  # CREATED too, unless start-up took 1 s
-    assert all(a != b for a, b in zip(statuses, statuses[1:]))  # a line per change...
+    assert all(a != b for a, b in itertools.pairwise(statuses))  # a line per change...
     polls = int(lines[-1].rsplit(", ", 1)[1].split()[0])
     assert polls > len(lines)  # ...not per poll
     assert all(line.startswith("[") and f"task {task_id} on {INSTANCE}" in line for line in lines)

@@ -113,8 +113,8 @@ def test_list_tasks_reads_every_page_newest_first_without_duplicates(
     ids = [t.id for t in tasks]
     assert len(ids) == 230 and len(set(ids)) == 230
     assert ids == list(reversed(seeded))
-    created = [t.created_at for t in tasks]
-    assert created == sorted(created, reverse=True)
+    created = [t.created_at for t in tasks if t.created_at is not None]
+    assert len(created) == len(tasks) and created == sorted(created, reverse=True)
     assert all(t.instance_id == INSTANCE for t in tasks)
     log = [entry for entry in emulator.request_counts()["log"] if entry["operation"] == "list"]
     assert [entry["query"] for entry in log] == [f"offset={s}&start={s}&limit=100" for s in (1, 101, 201)]
@@ -156,9 +156,8 @@ def test_find_latest_task_picks_the_newest_task_with_that_name(emulator: Emulato
     emulator.add_task(INSTANCE, name="modifyAutoTopic", created_at=now)
     found = client.find_latest_task(INSTANCE, "bindInstancePublicIp")
     assert found is not None and found.id == newer and found.instance_id == INSTANCE
-    assert (
-        client.find_latest_task(INSTANCE, "bindInstancePublicIp", since=now - timedelta(hours=4)).id == newer
-    )
+    found = client.find_latest_task(INSTANCE, "bindInstancePublicIp", since=now - timedelta(hours=4))
+    assert found is not None and found.id == newer
     assert (
         client.find_latest_task(INSTANCE, "bindInstancePublicIp", since=now - timedelta(minutes=30)) is None
     )
@@ -170,7 +169,8 @@ def test_find_latest_task_since_is_exact_below_one_second(emulator: Emulator, cl
     """A task created a fraction of a second before since is not returned, though the API filters whole seconds."""
     stamp = datetime(2024, 1, 2, 3, 4, 5, 200000, tzinfo=UTC)
     task_id = emulator.add_task(INSTANCE, name="changeRetentionPolicy", created_at=stamp)
-    assert client.find_latest_task(INSTANCE, "changeRetentionPolicy", since=stamp).id == task_id
+    found = client.find_latest_task(INSTANCE, "changeRetentionPolicy", since=stamp)
+    assert found is not None and found.id == task_id
     assert (
         client.find_latest_task(INSTANCE, "changeRetentionPolicy", since=stamp + timedelta(milliseconds=500))
         is None
@@ -242,7 +242,8 @@ def test_delete_task_removes_the_record(emulator: Emulator, client: DmsClient) -
     """delete_task removes the task's record: show then says not found and list no longer has it."""
     keep = emulator.add_task(INSTANCE)
     gone = emulator.add_task(INSTANCE)
-    assert client.delete_task(INSTANCE, gone) is None
+    # Typed to return None; the test holds the implementation to that.
+    assert client.delete_task(INSTANCE, gone) is None  # type: ignore[func-returns-value]
     with pytest.raises(NotFoundError) as info:
         client.show_task(INSTANCE, gone)
     assert info.value.error_code == "DMS.00404023"
@@ -385,7 +386,9 @@ def test_user_agent_and_project_header_reach_the_server_signed(
     assert path == f"/v2/{TEST_PROJECT}/instances/inst-ua/tasks/t-1"
     assert headers["user-agent"] == f"pulumi-dms-tasks/{__version__}"
     assert headers["x-project-id"] == TEST_PROJECT
-    signed = re.search(r"SignedHeaders=([^,]+)", headers["authorization"]).group(1).split(";")
+    signed_headers = re.search(r"SignedHeaders=([^,]+)", headers["authorization"])
+    assert signed_headers is not None
+    signed = signed_headers.group(1).split(";")
     assert {"user-agent", "x-project-id", "host", "x-sdk-date"} <= set(signed)
     # The emulator verifies that signature, so the same headers reached it unchanged.
     task_id = emulator.add_task(INSTANCE)

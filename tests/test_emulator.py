@@ -523,6 +523,7 @@ def test_short_read_fault_promises_more_bytes_than_it_sends(emulator: Emulator) 
     parts = urlsplit(url)
     headers = {"Content-Type": "application/json", "Host": parts.netloc}
     headers.update(AkSkAuth(TEST_AK, TEST_SK).signature_headers("GET", url, headers))
+    assert parts.hostname is not None
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     try:
         conn.request("GET", parts.path, headers=headers)
@@ -725,6 +726,7 @@ def test_connections_are_kept_alive_and_every_body_has_a_length(emulator: Emulat
     """Several calls run over one HTTP/1.1 connection, each response framed by Content-Length."""
     task_id = emulator.add_task(INSTANCE)
     parts = urlsplit(emulator.url)
+    assert parts.hostname is not None
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     auth = AkSkAuth(TEST_AK, TEST_SK)
     sockets = set()

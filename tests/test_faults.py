@@ -209,6 +209,7 @@ def test_delete_is_never_retried(emulator: Emulator, kind: str) -> None:
     expected = ServerError if kind == "status" else TransportError
     with client_for(emulator, max_retries=4) as client, pytest.raises(expected) as info:
         client.delete_task(INSTANCE, task_id)
+    assert isinstance(info.value, ServerError | TransportError)
     assert info.value.operation == "delete_task"
     assert counts(emulator)["by_operation"]["delete"] == 1 and counts(emulator)["total"] == 1
     assert emulator.task(INSTANCE, task_id) is not None

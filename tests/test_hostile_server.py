@@ -325,6 +325,7 @@ def test_large_params_are_truncated_in_outputs_and_marked(clean_env: pytest.Monk
     with serve(_params_server(MIB)) as server:
         provider = provider_for(server, clean_env)
         outs = provider.create({"instance_id": INSTANCE, "task_id": TASK, "timeout": 10}).outs
+    assert outs is not None
     assert len(json.dumps(outs)) < 2 * MAX_PARAMS_CHARS
     assert outs["params"] == {}
     assert outs["params_json"].startswith('{"blob": "xxx')

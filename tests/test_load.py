@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,7 +35,7 @@ def seed(emulator: Emulator, instances: int, per_instance: int) -> dict[tuple[st
         instance_id = f"inst-load-{i}"
         for n in range(per_instance):
             status = STATUSES[n % len(STATUSES)]
-            timeline = (
+            timeline: list[Mapping[str, Any]] = (
                 [{"status": status, "after": 0}]
                 if status != "CREATED"
                 else [{"status": "SUCCESS", "after": 3600}]

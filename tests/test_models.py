@@ -197,7 +197,7 @@ def test_task_is_immutable() -> None:
     """A parsed Task cannot be modified in place."""
     t = task(status="EXECUTING")
     with pytest.raises(ValidationError):
-        t.status = "SUCCESS"  # type: ignore[misc]
+        t.status = "SUCCESS"
 
 
 # -- progress ---------------------------------------------------------------------------------------

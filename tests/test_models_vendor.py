@@ -159,7 +159,7 @@ def test_same_fields_as_vendor(name: str, response_type: str, engine: str) -> No
     assert isinstance(vendor.task_count, str)
     assert ours.task_count == int(vendor.task_count)
     assert len(ours.tasks) == len(vendor.tasks or [])
-    for vendor_task, our_task in zip(vendor.tasks or [], ours.tasks):
+    for vendor_task, our_task in zip(vendor.tasks or [], ours.tasks, strict=True):
         assert_same_task(vendor_task, our_task)
 
 
@@ -217,6 +217,7 @@ def test_params_sent_as_json_object_differs_from_vendor_text() -> None:
     ours = our_parse(body)
     assert vendor.tasks[0].params == str(params)  # "{'enable_public_ip': True, ...}", not JSON
     assert ours.tasks[0].params == params
+    assert ours.tasks[0].params_json is not None
     assert json.loads(ours.tasks[0].params_json) == params
 
 

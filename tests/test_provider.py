@@ -8,10 +8,11 @@ import dill
 import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
+from pulumi.runtime.rpc import UNKNOWN
 
 import pulumi_dms_tasks.provider as provider_module
 from pulumi_dms_tasks._errors import ConfigurationError, InvalidInputError, TaskFailedError, TaskTimeoutError
-from pulumi_dms_tasks.provider import UNKNOWN, BackgroundTaskProvider, parse_resource_id
+from pulumi_dms_tasks.provider import BackgroundTaskProvider, parse_resource_id
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 
@@ -25,7 +26,7 @@ def provider(emulator, clean_env) -> BackgroundTaskProvider:
                     "huaweicloud:accessKey": TEST_AK,
                     "huaweicloud:secretKey": TEST_SK,
                     "huaweicloud:projectId": TEST_PROJECT,
-                    "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
+                    "huaweicloud:endpoints": f'{{"dms": "{emulator.url}"}}',
                 },
                 "proj",
             )
@@ -197,7 +198,7 @@ def test_missing_credentials_is_a_configuration_error(emulator, clean_env) -> No
             Config(
                 {
                     "huaweicloud:projectId": TEST_PROJECT,
-                    "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
+                    "huaweicloud:endpoints": f'{{"dms": "{emulator.url}"}}',
                 },
                 "proj",
             )
@@ -217,7 +218,8 @@ def test_environment_credentials_are_used(emulator, clean_env) -> None:
     tid = emulator.add_task("inst-p")
     p = BackgroundTaskProvider()
     p.configure(ConfigureRequest(Config({}, "proj")))
-    assert p.create(props(task_id=tid)).outs["status"] == "SUCCESS"
+    outs = p.create(props(task_id=tid)).outs
+    assert outs is not None and outs["status"] == "SUCCESS"
 
 
 def test_debug_logging_to_stderr_hides_secrets(emulator, clean_env, capfd) -> None:
@@ -234,7 +236,7 @@ def test_debug_logging_to_stderr_hides_secrets(emulator, clean_env, capfd) -> No
                     "huaweicloud:accessKey": TEST_AK,
                     "huaweicloud:secretKey": TEST_SK,
                     "huaweicloud:projectId": TEST_PROJECT,
-                    "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
+                    "huaweicloud:endpoints": f'{{"dms": "{emulator.url}"}}',
                 },
                 "proj",
             )
@@ -286,11 +288,12 @@ def test_a_provider_pickled_by_an_earlier_version_still_refreshes(emulator, clea
                     "huaweicloud:accessKey": TEST_AK,
                     "huaweicloud:secretKey": TEST_SK,
                     "huaweicloud:projectId": TEST_PROJECT,
-                    "huaweicloud:endpoints": '{"dms": "%s"}' % emulator.url,
+                    "huaweicloud:endpoints": f'{{"dms": "{emulator.url}"}}',
                 },
                 "proj",
             )
         )
     )
     tid = emulator.add_task("inst-p")
-    assert restored.read(f"inst-p/{tid}", props(task_id=tid)).outs["status"] == "SUCCESS"
+    outs = restored.read(f"inst-p/{tid}", props(task_id=tid)).outs
+    assert outs is not None and outs["status"] == "SUCCESS"

@@ -131,18 +131,19 @@ def test_constructor_rejects_wrong_arguments() -> None:
     """Unknown inputs, missing instance_id and mixed forms are TypeErrors naming the problem."""
     from pulumi_dms_tasks import BackgroundTask, BackgroundTaskArgs
 
+    # Each call is wrong on purpose: the type checker refuses it too, the runtime must say why.
     with pytest.raises(TypeError, match="taskid"):
-        BackgroundTask("x", instance_id="i", taskid="t")
+        BackgroundTask("x", instance_id="i", taskid="t")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="instance_id"):
-        BackgroundTask("x", task_id="t")
+        BackgroundTask("x", task_id="t")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="not both"):
-        BackgroundTask("x", BackgroundTaskArgs(instance_id="i", task_id="t"), task_name="n")
+        BackgroundTask("x", BackgroundTaskArgs(instance_id="i", task_id="t"), task_name="n")  # type: ignore[call-overload]
     from pulumi_dms_tasks import InstanceIdle
 
     with pytest.raises(TypeError, match="InstanceIdle got unexpected input"):
-        InstanceIdle("x", instance_id="i", task_name="n")
+        InstanceIdle("x", instance_id="i", task_name="n")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="InstanceIdle needs instance_id"):
-        InstanceIdle("x")
+        InstanceIdle("x")  # type: ignore[call-overload]
 
 
 def test_import_has_no_side_effects_and_is_lazy() -> None:

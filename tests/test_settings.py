@@ -13,7 +13,7 @@ import pytest
 
 from pulumi_dms_tasks._client import DmsClient
 from pulumi_dms_tasks._errors import ConfigurationError, InvalidInputError
-from pulumi_dms_tasks._settings import ClientSettings, default_endpoint, resolve_settings
+from pulumi_dms_tasks._settings import ClientSettings, SettingsArgs, default_endpoint, resolve_settings
 from pulumi_dms_tasks.emulator import Emulator
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
@@ -93,12 +93,17 @@ def config_of(values: dict[str, Any]):
     ],
 )
 def test_credentials_follow_the_documented_precedence(
-    args: dict[str, str], config: dict[str, str], env: dict[str, str], want: tuple[str, str]
+    args: SettingsArgs, config: dict[str, str], env: dict[str, str], want: tuple[str, str]
 ) -> None:
     """Each credential comes from the first source that has a non-blank value."""
-    s = resolve_settings(
-        endpoint="https://dms.example.com", project_id="p", config=config_of(config), env=env, **args
-    )
+    settings: SettingsArgs = {
+        "endpoint": "https://dms.example.com",
+        "project_id": "p",
+        "config": config_of(config),
+        "env": env,
+        **args,
+    }
+    s = resolve_settings(**settings)
     assert (s.ak, s.sk) == want
 
 

@@ -10,14 +10,16 @@ as a shell's job does; the interrupted script is an Automation API inline progra
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import stackrun
@@ -27,7 +29,7 @@ from pulumi_dms_tasks.emulator import Emulator
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("cancel_driver.py")
 INSTANCE = "inst-cancel"
-RUNNING = [{"status": "EXECUTING", "after": 0}]
+RUNNING: list[Mapping[str, Any]] = [{"status": "EXECUTING", "after": 0}]
 
 
 # -- launching and watching processes ----------------------------------------------------------------
@@ -98,7 +100,7 @@ def _alive(pid: int) -> bool:
     return pid in _processes()
 
 
-def _wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(predicate: Callable[[], object], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -133,10 +135,8 @@ def started(pulumi_cli: Path) -> Iterator[list[Up]]:
     yield runs
     for run in runs:
         for pid in run.family:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         if run.proc.poll() is None:
             run.proc.communicate()
 

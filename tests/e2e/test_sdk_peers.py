@@ -19,7 +19,7 @@ import requests
 from pulumi_dms_tasks import DmsClient
 from pulumi_dms_tasks._auth import AkSkAuth
 from pulumi_dms_tasks.emulator import Emulator
-from tests.peers.build import Peer, PeerUnavailable, build_go, build_java
+from tests.peers.build import Peer, PeerUnavailableError, build_go, build_java
 
 AK = "AKSDKPEERS0000000001"
 SK = "sk-Sdk-Peers-Secret-0123456789abcdefXYZ"
@@ -81,7 +81,7 @@ def world() -> Iterator[dict[str, Any]]:
 def _peer(build: Any) -> Peer:
     try:
         return build()
-    except PeerUnavailable as exc:
+    except PeerUnavailableError as exc:
         pytest.skip(str(exc))
 
 

@@ -8,7 +8,7 @@ written inside the clone (``go build -mod=readonly`` never touches ``go.mod``/``
 only resolves the classpath, ``javac`` compiles into the cache). Builds use one job at a time
 (``go build -p 1``) and Maven offline once the dependencies are in ``~/.m2``.
 
-A missing toolchain raises :class:`PeerUnavailable` (the tests skip with its message); a build
+A missing toolchain raises :class:`PeerUnavailableError` (the tests skip with its message); a build
 that fails with the toolchain present raises :class:`PeerBuildError` (the tests fail).
 """
 
@@ -35,7 +35,7 @@ BUILD_TIMEOUT = 900
 RUN_TIMEOUT = 180
 
 
-class PeerUnavailable(Exception):
+class PeerUnavailableError(Exception):
     """A toolchain the peer needs is not installed."""
 
 
@@ -80,7 +80,7 @@ def _tail(text: str, limit: int = 3000) -> str:
 def _tool(name: str, purpose: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise PeerUnavailable(f"`{name}` not found on PATH: {purpose}")
+        raise PeerUnavailableError(f"`{name}` not found on PATH: {purpose}")
     return path
 
 
