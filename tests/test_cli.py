@@ -671,7 +671,7 @@ def test_wait_idle_timeout_exits_3_naming_the_running_tasks(emulator: Emulator) 
     assert "timed out" in error and f"still running: {busy} (resize, EXECUTING)" in error
 
 
-# -- params_match: the pure rule (SHIM until issue 12 puts it in the client) ----------------------
+# -- params_match: the pure rule the client and the CLI share --------------------------------------
 
 
 @pytest.mark.parametrize(

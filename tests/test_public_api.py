@@ -38,7 +38,9 @@ def test_type_checkers_see_the_same_names_as_the_runtime() -> None:
 def test_importing_the_package_loads_neither_pulumi_nor_the_client() -> None:
     """`import pulumi_dms_tasks` stays cheap: names load on first use."""
     code = "import sys, pulumi_dms_tasks; print(sorted(m for m in ('pulumi', 'requests', 'pydantic') if m in sys.modules))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout.strip() == "[]"
 
 
