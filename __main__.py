@@ -31,7 +31,7 @@ def program() -> None:
         task_id=config.require("taskId"),
         timeout="2m",
         poll_interval="1s",
-        max_poll_interval="5s",
+        max_poll_interval="4s",
     )
 
     # Only created once the task succeeded (depends_on), e.g. a topic for external clients.

@@ -40,6 +40,9 @@ DEFAULT_IDLE_WINDOW = 7 * 24 * 3600.0
 # How often a long wait reports "still waiting" when nothing changed (lines come only with polls,
 # so a wait polled every 30 s shows one a poll; a short one still shows more than its first line).
 HEARTBEAT_SECONDS = 10.0
+# The same for the provider's lines during `pulumi up`, where a person watches the wait: a poll
+# more than this after the last line shows the time left counting down.
+PROVIDER_HEARTBEAT_SECONDS = 5.0
 
 # Input ranges
 MAX_DURATION_SECONDS = 7 * 24 * 3600.0  # timeout, poll intervals, connect/read/call timeouts

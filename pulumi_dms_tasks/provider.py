@@ -33,7 +33,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from . import _cancellation as cancellation
-from ._constants import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, HEARTBEAT_SECONDS
+from ._constants import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, PROVIDER_HEARTBEAT_SECONDS
 from ._errors import IdleTimeoutError, InvalidInputError, NotFoundError, TaskCancelledError
 from ._outputs import IDLE_INPUT_KEYS, IDLE_OUTPUT_KEYS, INPUT_KEYS, OUTPUT_KEYS, idle_outputs, task_outputs
 from ._settings import ClientSettings, resolve_settings
@@ -222,29 +222,30 @@ def _label(resource_name: Any, instance_id: str, task_id: str, name: str) -> str
 class _Reporter:
     """Shows a long wait to the person running ``pulumi up``.
 
-    The CLI prints a dynamic provider's stderr as diagnostics: one line on every status change
-    and a heartbeat while nothing changes.
+    The CLI prints a dynamic provider's stderr as diagnostics: one line on every status change,
+    on every new progress reading (percent or step), and a heartbeat while nothing changes.
     """
 
     def __init__(
-        self, label: str, heartbeat: float = HEARTBEAT_SECONDS, kind: str = "BackgroundTask"
+        self, label: str, heartbeat: float = PROVIDER_HEARTBEAT_SECONDS, kind: str = "BackgroundTask"
     ) -> None:
         self.label = label
         self.heartbeat = heartbeat
         self.kind = kind
         self.last_line = 0.0
         self.last_kind: str | None = None
-        self.informed = False
+        self.shown_progress: tuple[int | None, str | None] = (None, None)
 
     def __call__(self, event: WaitProgress) -> None:
         now = time.monotonic()
-        # A by-name wait moves from searching to following the task found: say so at once. The
-        # first progress estimate (asked once the wait has a call to spare) is news too.
+        # A by-name wait moves from searching to following the task found: say so at once. A new
+        # progress reading (asked only when the wait has a call to spare) is news too.
         changed = event.status_changed or event.kind != self.last_kind
-        first_estimate = event.percentage is not None and not self.informed
-        self.informed = self.informed or event.percentage is not None
-        if changed or first_estimate or event.polls == 1 or now - self.last_line >= self.heartbeat:
+        progress = (event.percentage, event.step)
+        new_progress = event.percentage is not None and progress != self.shown_progress
+        if changed or new_progress or event.polls == 1 or now - self.last_line >= self.heartbeat:
             self.last_line = now
+            self.shown_progress = progress
             what = (
                 f"task {event.task_id} "
                 if event.kind == "task" and event.task_id and event.task_id not in self.label
