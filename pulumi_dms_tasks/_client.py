@@ -9,6 +9,7 @@ Arguments are validated before any request. Transport retries live in the sessio
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -16,9 +17,10 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
@@ -79,6 +81,28 @@ USER_AGENT = f"pulumi-dms-tasks/{__version__}"
 GATEWAY_UNKNOWN_API = "APIGW.0101"
 _NO_PROGRESS_MEMORY = 10_000
 log = logging.getLogger("pulumi_dms_tasks.client")
+
+
+# The deadline of the operation a call is part of (a wait's poll, a search's pages): calls made
+# inside _within() keep it instead of starting a call_timeout of their own.
+_CALL_END: ContextVar[float | None] = ContextVar("pulumi_dms_tasks_call_end", default=None)
+
+
+@contextlib.contextmanager
+def _within(end: float) -> Iterator[None]:
+    token = _CALL_END.set(end)
+    try:
+        yield
+    finally:
+        _CALL_END.reset(token)
+
+
+_R = TypeVar("_R")
+
+
+def _bounded(end: float, call: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
+    with _within(end):
+        return call(*args, **kwargs)
 
 
 def _api_time(value: datetime) -> str:
@@ -171,10 +195,12 @@ class DmsClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _end(self, timeout: float | str | None, end: float | None) -> float:
-        """The monotonic deadline of a call: ``end`` if given, else ``timeout`` (or call_timeout) from now."""
-        if end is not None:
-            return end
+    def _end(self, timeout: float | str | None) -> float:
+        """The monotonic deadline of a call: the enclosing operation's (a wait, a search: see
+        :func:`_within`), else ``timeout`` (or ``call_timeout``) from now."""
+        outer = _CALL_END.get()
+        if outer is not None:
+            return outer
         budget = self._settings.call_timeout if timeout is None else parse_duration(timeout, "timeout")
         return time.monotonic() + budget
 
@@ -271,16 +297,14 @@ class DmsClient:
 
     # -- API --------------------------------------------------------------------------------
 
-    def show_task(
-        self, instance_id: str, task_id: str, *, timeout: float | str | None = None, _end: float | None = None
-    ) -> Task:
+    def show_task(self, instance_id: str, task_id: str, *, timeout: float | str | None = None) -> Task:
         """One task by id. Raises :class:`NotFoundError` when the instance or task is unknown.
 
         ``timeout`` bounds the whole call, retries included (default: the client's ``call_timeout``).
         """
         validate_id(instance_id, "instance_id")
         validate_id(task_id, "task_id")
-        end = self._end(timeout, _end)
+        end = self._end(timeout)
         context = {"instance_id": instance_id, "task_id": task_id}
         response = self._request(
             "show_task", "GET", f"/instances/{instance_id}/tasks/{task_id}", context=context, end=end
@@ -315,7 +339,6 @@ class DmsClient:
         end_time: datetime | str | None = None,
         page_size: int = LIST_PAGE_LIMIT,
         timeout: float | str | None = None,
-        _end: float | None = None,
     ) -> Iterator[Task]:
         """Tasks of an instance, newest first, fetched page by page as you iterate.
 
@@ -342,7 +365,7 @@ class DmsClient:
             params["begin_time"] = _api_time(begin)
         if finish is not None:
             params["end_time"] = _api_time(finish)
-        return self._pages(instance_id, params, page_size, timeout, _end)
+        return self._pages(instance_id, params, page_size, timeout)
 
     def _pages(
         self,
@@ -350,16 +373,15 @@ class DmsClient:
         params: dict[str, Any],
         page_size: int,
         timeout: float | str | None,
-        end: float | None,
     ) -> Iterator[Task]:
         context = {"instance_id": instance_id}
         start = 1
         seen: set[str] = set()
         pages, max_pages = 0, MAX_LIST_PAGES
+        end = 0.0
         while True:
             if pages == 0:
-                end = self._end(timeout, end)  # one deadline for every page, from the first
-            assert end is not None
+                end = self._end(timeout)  # one deadline for every page, from the first
             # The vendor names the 1-based index both "offset" (API page's table, Go SDK) and "start"
             # (the page's example, Python/Java SDKs, Terraform). Sending both, equal, pages right on
             # a server that knows either, one request a page; guessing from a repeated page could
@@ -420,7 +442,6 @@ class DmsClient:
         since: datetime | str | None = None,
         params_match: Mapping[str, Any] | None = None,
         timeout: float | str | None = None,
-        _end: float | None = None,
     ) -> Task | None:
         """The newest task called ``name``, created at or after ``since``, whose params contain ``params_match``.
 
@@ -436,23 +457,24 @@ class DmsClient:
         validate_task_name(name, "name")
         floor = parse_time(since, "since") if since is not None else None
         wanted = validate_params_match(params_match) if params_match is not None else None
-        end = self._end(timeout, _end)
+        end = self._end(timeout)
         best: Task | None = None
         # The API filters whole seconds; filter exactly here.
         begin = floor.replace(microsecond=0) if floor is not None else None
-        for task in self.iter_tasks(instance_id, begin_time=begin, _end=end):
-            if task.name != name:
-                continue
-            if floor is not None and (task.created_at is None or task.created_at < floor):
-                continue
-            if wanted is not None and not params_contain(task.params, wanted):
-                continue
-            if best is None or _newer(task, best):
-                best = task
+        with _within(end):
+            for task in self.iter_tasks(instance_id, begin_time=begin):
+                if task.name != name:
+                    continue
+                if floor is not None and (task.created_at is None or task.created_at < floor):
+                    continue
+                if wanted is not None and not params_contain(task.params, wanted):
+                    continue
+                if best is None or _newer(task, best):
+                    best = task
         return best
 
     def task_progress(
-        self, instance_id: str, task_id: str, *, timeout: float | str | None = None, _end: float | None = None
+        self, instance_id: str, task_id: str, *, timeout: float | str | None = None
     ) -> TaskProgress | None:
         """A task's progress, or ``None`` when the task has no progress record (a 400/404 answer).
 
@@ -461,7 +483,7 @@ class DmsClient:
         """
         validate_id(instance_id, "instance_id")
         validate_id(task_id, "task_id")
-        end = self._end(timeout, _end)
+        end = self._end(timeout)
         context = {"instance_id": instance_id, "task_id": task_id}
         try:
             response = self._request(
@@ -493,7 +515,7 @@ class DmsClient:
             "DELETE",
             f"/instances/{instance_id}/tasks/{task_id}",
             context={"instance_id": instance_id, "task_id": task_id},
-            end=self._end(timeout, None),
+            end=self._end(timeout),
         )
 
     def wait_for_task(
@@ -549,10 +571,11 @@ class DmsClient:
         def progress(end: float) -> TaskProgress | None:
             if instance_id in self._no_progress:
                 return None  # learnt meanwhile, by this wait or another one
-            return self.task_progress(instance_id, task_id, _end=end)
+            with _within(end):
+                return self.task_progress(instance_id, task_id)
 
         return wait_until_terminal(
-            lambda end: self.show_task(instance_id, task_id, _end=end),
+            lambda end: _bounded(end, self.show_task, instance_id, task_id),
             instance_id=instance_id,
             task_id=task_id,
             policy=policy,
@@ -610,7 +633,9 @@ class DmsClient:
             )
 
         found, _ = wait(
-            lambda end: self.find_latest_task(instance_id, name, since=floor, params_match=wanted, _end=end),
+            lambda end: _bounded(
+                end, self.find_latest_task, instance_id, name, since=floor, params_match=wanted
+            ),
             rules=SEARCH_RULES,
             state_of=lambda task: FOUND if task is not None else ABSENT,
             policy=policy,
@@ -706,7 +731,8 @@ class DmsClient:
 
         def poll(end: float) -> tuple[Task, ...]:
             begin = self._utc_now() - timedelta(seconds=lookback)
-            tasks = list(self.iter_tasks(instance_id, begin_time=begin, _end=end))
+            with _within(end):
+                tasks = list(self.iter_tasks(instance_id, begin_time=begin))
             for task in tasks:
                 if task.id in waited:
                     waited[task.id] = task  # its latest status, the final one once it ended

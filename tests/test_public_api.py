@@ -49,3 +49,16 @@ def test_the_emulator_has_one_entry_point() -> None:
     assert "Emulator" in pulumi_dms_tasks.emulator.__all__
     assert "EmulatorHandle" not in pulumi_dms_tasks.emulator.__all__
     assert hasattr(pulumi_dms_tasks.emulator.Emulator, "__enter__")
+
+
+def test_public_methods_take_no_private_keywords() -> None:
+    """DmsClient's public methods offer only documented parameters (no `_end`-style internals)."""
+    import inspect
+
+    from pulumi_dms_tasks import DmsClient
+
+    for name, method in inspect.getmembers(DmsClient, inspect.isfunction):
+        if name.startswith("_"):
+            continue
+        private = [p for p in inspect.signature(method).parameters if p.startswith("_")]
+        assert private == [], (name, private)
