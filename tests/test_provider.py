@@ -16,22 +16,25 @@ from pulumi_dms_tasks.provider import BackgroundTaskProvider, parse_resource_id
 from tests.helpers import TEST_AK, TEST_PROJECT, TEST_SK
 
 
+def emulator_config(url: str) -> ConfigureRequest:
+    """The stack config a user sets to point the provider at the emulator."""
+    return ConfigureRequest(
+        Config(
+            {
+                "huaweicloud:accessKey": TEST_AK,
+                "huaweicloud:secretKey": TEST_SK,
+                "huaweicloud:projectId": TEST_PROJECT,
+                "huaweicloud:endpoints": f'{{"dms": "{url}"}}',
+            },
+            "proj",
+        )
+    )
+
+
 @pytest.fixture()
 def provider(emulator, clean_env) -> BackgroundTaskProvider:
     p = BackgroundTaskProvider()
-    p.configure(
-        ConfigureRequest(
-            Config(
-                {
-                    "huaweicloud:accessKey": TEST_AK,
-                    "huaweicloud:secretKey": TEST_SK,
-                    "huaweicloud:projectId": TEST_PROJECT,
-                    "huaweicloud:endpoints": f'{{"dms": "{emulator.url}"}}',
-                },
-                "proj",
-            )
-        )
-    )
+    p.configure(emulator_config(emulator.url))
     return p
 
 
@@ -229,19 +232,7 @@ def test_debug_logging_to_stderr_hides_secrets(emulator, clean_env, capfd) -> No
     clean_env.setenv("PULUMI_DMS_TASKS_LOG", "DEBUG")
     tid = emulator.add_task("inst-p")
     p = BackgroundTaskProvider()
-    p.configure(
-        ConfigureRequest(
-            Config(
-                {
-                    "huaweicloud:accessKey": TEST_AK,
-                    "huaweicloud:secretKey": TEST_SK,
-                    "huaweicloud:projectId": TEST_PROJECT,
-                    "huaweicloud:endpoints": f'{{"dms": "{emulator.url}"}}',
-                },
-                "proj",
-            )
-        )
-    )
+    p.configure(emulator_config(emulator.url))
     try:
         p.create(props(task_id=tid))
         err = capfd.readouterr().err
@@ -281,19 +272,7 @@ def test_a_provider_pickled_by_an_earlier_version_still_refreshes(emulator, clea
 
     restored = dill.loads(base64.b64decode(STATE_BLOB_0_1_0))
     assert type(restored) is BackgroundTaskProvider
-    restored.configure(
-        ConfigureRequest(
-            Config(
-                {
-                    "huaweicloud:accessKey": TEST_AK,
-                    "huaweicloud:secretKey": TEST_SK,
-                    "huaweicloud:projectId": TEST_PROJECT,
-                    "huaweicloud:endpoints": f'{{"dms": "{emulator.url}"}}',
-                },
-                "proj",
-            )
-        )
-    )
+    restored.configure(emulator_config(emulator.url))
     tid = emulator.add_task("inst-p")
     outs = restored.read(f"inst-p/{tid}", props(task_id=tid)).outs
     assert outs is not None and outs["status"] == "SUCCESS"
