@@ -277,14 +277,14 @@ def test_progress_tracks_the_timeline(clocked: tuple[Emulator, ManualClock, requ
     assert set(body) == {"progress_percentage", "remain_time", "step_list"}
     assert (body["progress_percentage"], body["remain_time"]) == (25, 8)
     assert body["step_list"] == [
-        {"name": "EXECUTING", "statue": "IN_PROGRESS", "start_time": start_ms, "end_time": None},
+        {"name": "EXECUTING", "statue": "IN_PROGRESS", "start_time": str(start_ms), "end_time": None},
         {"name": "SUCCESS", "statue": "WAITING", "start_time": None, "end_time": None},
     ]
     clock.advance(7.5)
     body = api.get(url).json()
     assert (body["progress_percentage"], body["remain_time"]) == (100, 0)
     assert [s["statue"] for s in body["step_list"]] == ["COMPLETED", "COMPLETED"]
-    assert body["step_list"][0]["end_time"] == start_ms + 10_000
+    assert body["step_list"][0]["end_time"] == str(start_ms + 10_000)
 
 
 def test_progress_marks_a_failed_step(clocked: tuple[Emulator, ManualClock, requests.Session]) -> None:

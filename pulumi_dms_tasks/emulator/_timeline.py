@@ -130,5 +130,14 @@ def progress_at(timeline: tuple[TimelineEntry, ...], created_at: datetime, now: 
             statue, start_ms, end_ms = "COMPLETED", epoch_millis(start), epoch_millis(start)
         else:
             statue, start_ms, end_ms = "IN_PROGRESS", epoch_millis(start), None
-        steps.append({"name": entry.step_name, "statue": statue, "start_time": start_ms, "end_time": end_ms})
+        # Epoch milliseconds as JSON strings: the type the API page's table gives (String) and the Go
+        # SDK models; the Python SDK converts them to its int (its example shows numbers).
+        steps.append(
+            {
+                "name": entry.step_name,
+                "statue": statue,
+                "start_time": None if start_ms is None else str(start_ms),
+                "end_time": None if end_ms is None else str(end_ms),
+            }
+        )
     return {"progress_percentage": percentage, "remain_time": remain, "step_list": steps}
