@@ -8,37 +8,18 @@ behaviours through `pulumi` commands on a project directory are in ``test_lifecy
 
 from __future__ import annotations
 
-import os
+import runpy
 from pathlib import Path
 
-import pulumi
 import pytest
-from local_file import LocalFile
 from pulumi import automation as auto
 
-from pulumi_dms_tasks import BackgroundTask
+from tests.e2e.conftest import PROGRAMS
 
 
 def gated_program() -> None:
-    config = pulumi.Config("test")
-    task = BackgroundTask(
-        "task",
-        instance_id=config.require("instanceId"),
-        task_id=config.require("taskId"),
-        timeout=config.get("timeout") or "2m",
-        poll_interval="0.5s",
-        max_poll_interval="2s",
-        wait=config.get_bool("wait") if config.get("wait") is not None else True,
-    )
-    marker = LocalFile(
-        "dependent",
-        path=os.path.join(config.require("outputDir"), "dependent.txt"),
-        content=task.status,
-        opts=pulumi.ResourceOptions(depends_on=[task]),
-    )
-    pulumi.export("status", task.status)
-    pulumi.export("params", task.params)
-    pulumi.export("dependent_path", marker.path)
+    """The directory tests' program (``programs/gated.py``), run inline by the Automation API."""
+    runpy.run_path(str(PROGRAMS / "gated.py"))
 
 
 def test_up_waits_then_creates_the_dependent_and_reports_progress(make_stack, emulator) -> None:
